@@ -1,0 +1,20 @@
+import type { AuditRecord } from '../../storage/types.ts'
+
+const control = /[\x00-\x1f\x7f]/g
+
+/**
+ * Escapes control characters (`\n` becomes `\x0a`) so a crafted path or name cannot
+ * forge or split a log line.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(control, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+}
+
+/** The fields every record of one request shares. */
+export type RequestFields = Pick<AuditRecord, 'time' | 'method' | 'path' | 'client'>
+
+/** The request part of an audit record: the path is the normalised one, never the query. */
+export function requestFields(time: number, method: string, segments: readonly string[] | null, target: string, client: string): RequestFields {
+  const path = segments ? `/${segments.join('/')}` : target.split('?', 1)[0]!
+  return { time, method: escapeControl(method), path: escapeControl(path), client: escapeControl(client) }
+}

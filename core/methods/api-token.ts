@@ -1,0 +1,30 @@
+import type { Stores } from '../../storage/types.ts'
+import type { Config } from '../config/load.ts'
+import { holds } from '../policy/permissions.ts'
+import { hashToken } from '../tokens/format.ts'
+import type { MethodResult } from './result.ts'
+
+/**
+ * Authenticates a well-formed Portcullis API token. With Basic credentials,
+ * `basicUsername` must name the token's owner (by username or email address).
+ */
+export async function authenticateApiToken(
+  token: string,
+  basicUsername: string | undefined,
+  config: Config,
+  stores: Stores,
+  now: number,
+): Promise<MethodResult> {
+  if (!config.apiTokens.enabled) return { ok: false, error: 'api_token_invalid' }
+  const record = await stores.tokens.findByHash(hashToken(token))
+  if (!record || (record.expiresAt !== null && record.expiresAt <= now)) return { ok: false, error: 'api_token_invalid' }
+  const user = await stores.users.find(record.owner)
+  if (!user || user.username !== record.owner) return { ok: false, error: 'api_token_invalid' }
+  if (basicUsername !== undefined && basicUsername !== user.username && basicUsername.toLowerCase() !== user.email.toLowerCase()) {
+    return { ok: false, error: 'api_token_invalid' }
+  }
+  if (!user.active || !holds(user, config.compiled.grants.use, config)) {
+    return { ok: false, error: 'token_use_denied', user: user.username }
+  }
+  return { ok: true, user, via: 'api-token', tokenId: record.id }
+}

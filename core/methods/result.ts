@@ -1,0 +1,8 @@
+import type { User } from '../../storage/types.ts'
+import type { AuthMethod } from '../decision.ts'
+import type { ErrorId } from '../errors/catalog.ts'
+
+/** What an authentication method concludes about a credential. */
+export type MethodResult =
+  | { readonly ok: true; readonly user: User; readonly via: AuthMethod; readonly tokenId?: string }
+  | { readonly ok: false; readonly error: ErrorId; readonly user?: string }

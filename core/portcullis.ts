@@ -1,0 +1,79 @@
+import type { Stores } from '../storage/types.ts'
+import { loadConfig, type Config } from './config/load.ts'
+import type { ConfigInput } from './config/schema.ts'
+import type { Outcome } from './decision.ts'
+import { decide, deny } from './engine.ts'
+import { normalizePath } from './http/path.ts'
+import type { AuthRequest } from './request.ts'
+import { handleTokenRoute, tokenRoute } from './tokens/routes.ts'
+import { TokenService } from './tokens/service.ts'
+
+/** What {@link createPortcullis} needs. */
+export interface PortcullisOptions {
+  /** A config from {@link loadConfig}, or raw input to validate now. */
+  readonly config: Config | ConfigInput
+  readonly stores: Stores
+  /** The clock, epoch milliseconds. Defaults to `Date.now`. */
+  readonly now?: () => number
+}
+
+/** An engine bound to its config and stores: what adapters call. */
+export interface Portcullis {
+  readonly config: Config
+  /**
+   * Authenticates the request, serves the token API when it is addressed, and appends
+   * the audit record. Never throws for a bad request.
+   */
+  handle(request: AuthRequest): Promise<Outcome>
+  /** Token management for programmatic use (the HTTP routes call the same service). */
+  tokens(origin?: { method: string; path: string; client: string }): TokenService
+}
+
+/**
+ * Binds the engine to a config and stores.
+ *
+ * @example
+ * ```ts
+ * import { createPortcullis } from 'portcullis'
+ * import { memoryStores } from 'portcullis/storage/memory'
+ *
+ * const portcullis = createPortcullis({ config: { apiTokens: { maxValidity: '1y' } }, stores: memoryStores() })
+ * const outcome = await portcullis.handle({ method: 'GET', target: '/rest/api/2/myself', headers: new Headers(), peer: '127.0.0.1' })
+ * ```
+ */
+export function createPortcullis(options: PortcullisOptions): Portcullis {
+  const config = 'compiled' in options.config ? options.config : loadConfig(options.config)
+  const { stores } = options
+  const now = options.now ?? Date.now
+  const audit = config.audit.enabled ? stores.audit : undefined
+
+  async function handle(request: AuthRequest): Promise<Outcome> {
+    const segments = normalizePath(request.target)
+    let outcome: Outcome = await decide(request, segments, config, stores, now())
+    if (outcome.kind === 'allow') {
+      const caller = outcome
+      const rest = tokenRoute(segments!, config)
+      if (rest) {
+        try {
+          outcome = await handleTokenRoute(request, rest, caller, config, stores, now)
+        } catch {
+          outcome = deny('store_unavailable', 'none', { ...caller.audit, time: now() }, config, caller.user.username)
+        }
+      }
+    }
+    // Passed requests are outside Portcullis's remit: auditing them would flood the log with the host's traffic.
+    if (!audit || outcome.kind === 'pass') return outcome
+    try {
+      await audit.append(outcome.audit)
+    } catch {
+      return deny('store_unavailable', 'none', outcome.audit, config)
+    }
+    return outcome
+  }
+
+  return {
+    config,
+    handle,
+    tokens: (origin = { method: '-', path: '-', client: 'local' }) => new TokenService(config, stores, origin, now),
+  }
+}

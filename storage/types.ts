@@ -1,0 +1,137 @@
+/**
+ * The store contracts the engine depends on. Every method may be sync or async; stores
+ * see token hashes, never plaintext tokens. Memory, SQLite and Redis implement them and
+ * pass the same store suite.
+ */
+
+/** A value or a promise of it. */
+export type Awaitable<T> = T | Promise<T>
+
+/** A user of the host's directory. */
+export interface User {
+  /** Login name, unique. */
+  readonly username: string
+  /** Stable key that survives renames (Jira's `JIRAUSER10000`). */
+  readonly key: string
+  readonly email: string
+  readonly displayName: string
+  /** A deactivated user is refused whatever credential they hold. */
+  readonly active: boolean
+  readonly groups: readonly string[]
+  /** IANA time zone. */
+  readonly timeZone: string
+}
+
+/** The host's users and their passwords. */
+export interface UserDirectory {
+  /** Looks a user up by username, or by email address when no username matches. */
+  find(usernameOrEmail: string): Awaitable<User | undefined>
+  /**
+   * Checks a password with a slow hash. Must take about as long for an unknown user as
+   * for a wrong password, so timing does not reveal which usernames exist.
+   */
+  verifyPassword(username: string, password: string): Awaitable<boolean>
+}
+
+/** A stored API token. Holds the SHA-256 of the token, never the token. */
+export interface TokenRecord {
+  /** Public identifier used by the management API and the audit log. */
+  readonly id: string
+  /** Lowercase hex SHA-256 of the token. */
+  readonly hash: string
+  /** Username of the owner. */
+  readonly owner: string
+  readonly name: string
+  /** Epoch milliseconds. */
+  readonly createdAt: number
+  /** Epoch milliseconds, or `null` for a token that never expires. */
+  readonly expiresAt: number | null
+  /** Username of whoever created it (the owner, or an admin). */
+  readonly createdBy: string
+}
+
+/** Persistence of API tokens. */
+export interface TokenStore {
+  /**
+   * Inserts a token unless its owner already holds `maxPerUser` tokens; the count and
+   * the insert are one atomic step, so parallel creations cannot exceed the limit.
+   */
+  insert(record: TokenRecord, maxPerUser: number): Awaitable<'inserted' | 'limit-reached'>
+  findByHash(hash: string): Awaitable<TokenRecord | undefined>
+  findById(id: string): Awaitable<TokenRecord | undefined>
+  /** Every token of one owner, oldest first. */
+  listByOwner(owner: string): Awaitable<readonly TokenRecord[]>
+  /** Deletes one token; `false` when it did not exist. */
+  delete(id: string): Awaitable<boolean>
+  /**
+   * Deletes tokens whose expiry is at or before `expiredBefore` (epoch ms), of one owner
+   * or of everyone, and returns the deleted records.
+   */
+  deleteExpired(expiredBefore: number, owner?: string): Awaitable<readonly TokenRecord[]>
+}
+
+/** What happened, as the audit log counts it. */
+export type AuditOutcomeName =
+  | 'success'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate-limited'
+  | 'unavailable'
+  | 'rejected'
+  | 'pass'
+
+/** One audit log entry. Never holds a secret; text fields have control characters escaped. */
+export interface AuditRecord {
+  /** Epoch milliseconds. */
+  readonly time: number
+  readonly event: 'authenticate' | 'token.create' | 'token.delete' | 'token.delete-expired'
+  readonly outcome: AuditOutcomeName
+  /** Error id on a deny; the method or pass reason otherwise. */
+  readonly reason: string
+  /** The acting user, when known. */
+  readonly user?: string
+  /** For token events: the token's owner. */
+  readonly owner?: string
+  /** How the user authenticated. */
+  readonly via?: string
+  readonly tokenId?: string
+  /** HTTP method. */
+  readonly method: string
+  /** Normalised request path, without the query string (it may hold secrets). */
+  readonly path: string
+  /** Client address. */
+  readonly client: string
+}
+
+/** Filter for {@link AuditStore.query}. */
+export interface AuditQuery {
+  readonly user?: string
+  readonly outcome?: AuditOutcomeName
+  /** Inclusive lower bound, epoch ms. */
+  readonly from?: number
+  /** Exclusive upper bound, epoch ms. */
+  readonly to?: number
+  /** At most this many, newest first. */
+  readonly limit?: number
+}
+
+/** Append-only audit log. */
+export interface AuditStore {
+  append(record: AuditRecord): Awaitable<void>
+  /** Matching records, newest first. */
+  query(filter?: AuditQuery): Awaitable<readonly AuditRecord[]>
+}
+
+/**
+ * Checks the host's own personal access tokens (behind `hostTokens.enabled`). Returns the
+ * username the token belongs to, or `undefined` when it is not valid.
+ */
+export type HostTokenVerifier = (token: string) => Awaitable<string | undefined>
+
+/** Everything the engine reads and writes. */
+export interface Stores {
+  readonly tokens: TokenStore
+  readonly users: UserDirectory
+  readonly audit?: AuditStore
+  readonly hostTokens?: HostTokenVerifier
+}
