@@ -6,7 +6,7 @@ export { catalog, errorBody, errorHeaders, type CatalogEntry, type CredentialSch
 export type { Allow, AuthMethod, Decision, Deny, Outcome, Pass, PassReason, Respond } from './decision.ts'
 export { maxBodyBytes, type AuthRequest, type HeaderReader } from './request.ts'
 export { hashPassword, verifyPassword } from './crypto/password.ts'
-export { generateToken, hashToken, isWellFormedToken, tokenPattern, tokenPrefix } from './tokens/format.ts'
+export { generateToken, hashToken, isWellFormedToken, tokenFromBody, tokenPattern, tokenPrefix } from './tokens/format.ts'
 export { TokenService, type CreatedToken, type CreateTokenInput, type ServiceResult, type TokenView } from './tokens/service.ts'
 export { allowedValidities, maxValidityChoices, validityChoices, type MaxValidity, type Validity } from './tokens/validity.ts'
 export type * from '../storage/types.ts'

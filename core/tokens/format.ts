@@ -29,9 +29,17 @@ const base62Char = /^[0-9A-Za-z]+$/
 /** A fresh token and the hash to store for it. The token is shown once and never stored. */
 export function generateToken(): { token: string; hash: string } {
   const bytes = crypto.getRandomValues(new Uint8Array(randomBytes))
-  const body = tokenPrefix + base62(BigInt(`0x${bytesToHex(bytes)}`), bodyLength)
-  const token = body + checksum(body)
+  const token = tokenFromBody(base62(BigInt(`0x${bytesToHex(bytes)}`), bodyLength))
   return { token, hash: hashToken(token) }
+}
+
+/**
+ * The token with a given 33-character base62 body: for fixtures and tests that need the
+ * same token in several processes. Never use a body that is not from a CSPRNG in production.
+ */
+export function tokenFromBody(body: string): string {
+  if (body.length !== bodyLength || !base62Char.test(body)) throw new TypeError(`body: expected ${bodyLength} base62 characters`)
+  return tokenPrefix + body + checksum(tokenPrefix + body)
 }
 
 /** Whether a string has the token's shape and a correct checksum (no store involved). */

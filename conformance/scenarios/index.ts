@@ -1,0 +1,8 @@
+import type { Scenario } from '../types.ts'
+import { apiTokenScenarios } from './api-tokens.ts'
+import { credentialScenarios } from './credentials.ts'
+import { pathScenarios } from './paths.ts'
+import { tokenApiScenarios } from './token-api.ts'
+
+/** Every conformance scenario. */
+export const scenarios: readonly Scenario[] = [...credentialScenarios, ...apiTokenScenarios, ...pathScenarios, ...tokenApiScenarios]

@@ -1,0 +1,68 @@
+import type { Allow, ConfigInput, ErrorId } from '../core/index.ts'
+import type { Fixture } from './fixture.ts'
+
+/** What the suite asks a factory to start. */
+export interface ServerSetup {
+  /** Raw configuration (JSON-able): pass it to `createPortcullis` or `loadConfig`. */
+  readonly config: ConfigInput
+  /** Users and tokens to seed (JSON-able); `seedMemoryStores(fixture)` does it in-process. */
+  readonly fixture: Fixture
+}
+
+/** A server under test. */
+export interface RunningServer {
+  /** Base URL, such as `http://127.0.0.1:41234`; loopback only. */
+  readonly url: string
+  close(): Promise<void>
+}
+
+/**
+ * Starts the adapter under test. The server must answer every request through the
+ * adapter, and its host handler must reply with {@link echoResponse}: status 200 and
+ * `echoResponse(auth)` as the body, where `auth` is the allow decision or `undefined`
+ * when the request passed.
+ */
+export type StartServer = (setup: ServerSetup) => Promise<RunningServer>
+
+/** The body the host handler of a server under test sends. */
+export function echoResponse(auth: Pick<Allow, 'user' | 'via'> | undefined): string {
+  return JSON.stringify(auth ? { user: auth.user.username, via: auth.via } : { user: null })
+}
+
+/** A request as bytes on the wire: header values are byte strings (one char per byte, latin1). */
+export interface ScenarioRequest {
+  readonly method: string
+  /** Request target, sent verbatim. */
+  readonly target: string
+  /** In order; a name may repeat. Host, Connection and Content-Length are added by the runner. */
+  readonly headers?: readonly (readonly [string, string])[]
+  /** Body bytes as a byte string. */
+  readonly body?: string
+}
+
+/** What the response must be. */
+export interface ScenarioExpectation {
+  readonly status: number
+  /**
+   * The exact body, or a check returning a description of what is wrong (`undefined`
+   * when it is right) for bodies with generated values.
+   */
+  readonly body: string | ((body: string) => string | undefined)
+  /** Headers that must be present with exactly these values (names lower case). */
+  readonly headers?: Readonly<Record<string, string>>
+  /** Headers that must be absent. */
+  readonly absentHeaders?: readonly string[]
+}
+
+/** One conformance case: a config, a request, the response it must get. */
+export interface Scenario {
+  /** Stable id, kebab-case. */
+  readonly id: string
+  /** What it proves, one line. */
+  readonly title: string
+  /** The catalog error it exercises, if any (for the docs' cross-reference). */
+  readonly error?: ErrorId
+  readonly config?: ConfigInput
+  readonly request: ScenarioRequest
+  readonly expect: ScenarioExpectation
+}
