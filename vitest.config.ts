@@ -1,8 +1,12 @@
 import { defineConfig } from 'vitest/config'
 
+// .ci/run sets PORTCULLIS_REPORT_DIR to collect pass/fail counts from the JSON reporter.
+const reportDir = process.env.PORTCULLIS_REPORT_DIR
+
 export default defineConfig({
   test: {
     include: ['{core,storage,adapters,conformance,demo}/**/*.test.ts'],
     testTimeout: 20_000,
+    ...(reportDir && { reporters: ['default', 'json'], outputFile: { json: `${reportDir}/vitest.json` } }),
   },
 })

@@ -70,6 +70,25 @@ export interface TokenStore {
   deleteExpired(expiredBefore: number, owner?: string): Awaitable<readonly TokenRecord[]>
 }
 
+/** The answer of {@link RateLimitStore.consume}. */
+export interface RateLimitResult {
+  /** Whether this request was counted and may proceed. */
+  readonly allowed: boolean
+  /** Requests left in the current window after this one. */
+  readonly remaining: number
+  /** Milliseconds until the oldest counted request leaves the window (a slot frees). */
+  readonly resetMs: number
+}
+
+/**
+ * Rate-limit counters: a sliding window log per key. `consume` checks and records in one
+ * atomic step, so parallel requests (and, for a shared store, several instances) never
+ * exceed the limit together.
+ */
+export interface RateLimitStore {
+  consume(key: string, limit: number, windowMs: number, now: number): Awaitable<RateLimitResult>
+}
+
 /** What happened, as the audit log counts it. */
 export type AuditOutcomeName =
   | 'success'
@@ -115,11 +134,21 @@ export interface AuditQuery {
   readonly limit?: number
 }
 
-/** Append-only audit log. */
+/** What {@link AuditStore.prune} removes. */
+export interface AuditRetention {
+  /** Remove records older than this (epoch ms, exclusive). */
+  readonly before?: number
+  /** Keep only the newest this many records. */
+  readonly keep?: number
+}
+
+/** Append-only audit log with retention. */
 export interface AuditStore {
   append(record: AuditRecord): Awaitable<void>
   /** Matching records, newest first. */
   query(filter?: AuditQuery): Awaitable<readonly AuditRecord[]>
+  /** Removes records by age and/or count; returns how many were removed. */
+  prune(retention: AuditRetention): Awaitable<number>
 }
 
 /**

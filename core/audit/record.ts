@@ -13,8 +13,12 @@ export function escapeControl(text: string): string {
 /** The fields every record of one request shares. */
 export type RequestFields = Pick<AuditRecord, 'time' | 'method' | 'path' | 'client'>
 
-/** The request part of an audit record: the path is the normalised one, never the query. */
+/**
+ * The request part of an audit record: the path is the normalised one, never the query.
+ * A target that could not be normalised is kept up to its query or fragment when it is a
+ * path, and replaced by `-` otherwise (an absolute URL may carry `user:password@`).
+ */
 export function requestFields(time: number, method: string, segments: readonly string[] | null, target: string, client: string): RequestFields {
-  const path = segments ? `/${segments.join('/')}` : target.split('?', 1)[0]!
+  const path = segments ? `/${segments.join('/')}` : target.startsWith('/') ? target.split(/[?#]/, 1)[0]! : '-'
   return { time, method: escapeControl(method), path: escapeControl(path), client: escapeControl(client) }
 }

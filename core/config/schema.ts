@@ -10,6 +10,8 @@ import { maxValidityChoices } from '../tokens/validity.ts'
 
 const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' })
 const flag = () => z.boolean({ error: 'expected true or false' })
+/** The error text of a settings object (the root and each section). */
+const section = { error: 'expected an object' }
 const groupName = z.string({ error: 'expected a group name' }).trim().min(1, { error: 'expected a non-empty group name' })
 
 /**
@@ -54,9 +56,9 @@ const apiTokens = z
         createForOthers: grant()
           .default([])
           .meta({ description: 'Who may create and delete tokens for other users, besides admins.' }),
-      })
+      }, section)
       .prefault({}),
-  })
+  }, section)
   .prefault({})
 
 /** The Portcullis configuration schema. */
@@ -75,22 +77,22 @@ export const configSchema = z.strictObject({
       passwords: flag().default(true).meta({
         description: 'Accept local username/password Basic credentials. Off ("disable basic authentication"): Basic carries only API tokens.',
       }),
-    })
+    }, section)
     .prefault({}),
   hostTokens: z
     .strictObject({
       enabled: flag().default(false).meta({
         description: "Accept the host's own personal access tokens (Bearer), checked by the verifier the host passes in.",
       }),
-    })
+    }, section)
     .prefault({}),
   apiTokens,
   audit: z
     .strictObject({
       enabled: flag().default(true).meta({ description: 'Append every decision and token change to the audit store.' }),
-    })
+    }, section)
     .prefault({}),
-})
+}, section)
 
 /** Configuration as written by the user (every field optional). */
 export type ConfigInput = z.input<typeof configSchema>

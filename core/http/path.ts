@@ -13,7 +13,8 @@ const unreserved = /[A-Za-z0-9\-._~]/
  * target is not a path a rule can be matched against (not origin- or absolute-form, or
  * a bad percent-escape).
  *
- * Query and fragment are dropped; `;` parameters are cut from each segment; escapes of
+ * Query and fragment are dropped; `\` separates segments as `/` does (WHATWG URL parsing,
+ * which many routers use, reads it so); `;` parameters are cut from each segment; escapes of
  * unreserved characters are decoded and every other escape is kept with upper-case hex,
  * so an encoded slash (`%2F`) never becomes a separator; empty and `.` segments are
  * dropped and `..` removes the segment before it. Case is kept: each matcher decides.
@@ -28,7 +29,7 @@ export function normalizePath(target: string): string[] | null {
   if (end !== -1) path = path.slice(0, end)
 
   const out: string[] = []
-  for (const raw of path.split('/')) {
+  for (const raw of path.split(/[\\/]/)) {
     const semi = raw.indexOf(';')
     const segment = decodeUnreserved(semi === -1 ? raw : raw.slice(0, semi))
     if (segment === null) return null
@@ -76,6 +77,8 @@ export function compilePrefix(prefix: string): PrefixMatcher {
   return (segments) => {
     if (startsWith(segments)) return true
     if (!segments.some((s) => encodedSeparator.test(s))) return false
-    return startsWith(segments.flatMap((s) => s.split(/%2F|%5C/)).filter(Boolean))
+    // Decode the separators and normalise again, so `/x%2F..%2Frest` meets the prefix as a decoding router would.
+    const decoded = normalizePath(`/${segments.join('/').replace(/%2F|%5C/g, '/')}`)
+    return decoded !== null && startsWith(decoded)
   }
 }

@@ -59,7 +59,8 @@ export async function handleTokenRoute(
   const fields = { method: caller.audit.method, path: caller.audit.path, client: caller.audit.client }
   const service = new TokenService(config, stores, fields, now)
   const actor = caller.user
-  const username = new URL(request.target, 'http://localhost').searchParams.get('username') ?? undefined
+  // The query read on its own: resolving the target as a URL throws for some paths that normalise fine (`//[/../rest/...`).
+  const username = new URLSearchParams(/\?([^#]*)/.exec(request.target)?.[1] ?? '').get('username') ?? undefined
   const method = request.method
 
   const refuse = (error: Parameters<typeof deny>[0], event: AuditRecord['event'], detail?: string): Deny => {
@@ -73,7 +74,8 @@ export async function handleTokenRoute(
       status,
       headers: jsonHeaders,
       body: JSON.stringify(result.value),
-      audit: { ...fields, time: now(), event, outcome: 'success', reason: event, user: actor.username },
+      // The request's own record; the service has already written the change's record (actor, owner, token).
+      audit: caller.audit,
     }
   }
   const allowOnly = (allow: string): Deny => {

@@ -1,8 +1,11 @@
-import type { AuditQuery, AuditRecord, AuditStore } from '../types.ts'
+import type { AuditQuery, AuditRecord, AuditRetention, AuditStore } from '../types.ts'
 
-/** An in-memory audit log, oldest first internally, bounded by `maxEntries` (oldest dropped). */
+/**
+ * An in-memory audit log in arrival order. `maxEntries` is a hard cap (oldest dropped
+ * first) so memory stays bounded even before the retention job runs.
+ */
 export class MemoryAuditStore implements AuditStore {
-  readonly #records: AuditRecord[] = []
+  #records: AuditRecord[] = []
   readonly #maxEntries: number
 
   constructor(options: { maxEntries?: number } = {}) {
@@ -11,13 +14,15 @@ export class MemoryAuditStore implements AuditStore {
 
   append(record: AuditRecord): void {
     this.#records.push(Object.freeze({ ...record }))
-    if (this.#records.length > this.#maxEntries) this.#records.splice(0, this.#records.length - this.#maxEntries)
+    // Trim in batches: one splice per 1% of the cap instead of one per append.
+    if (this.#records.length > this.#maxEntries * 1.01) this.#records = this.#records.slice(-this.#maxEntries)
   }
 
   query(filter: AuditQuery = {}): AuditRecord[] {
     const out: AuditRecord[] = []
     const limit = filter.limit ?? Infinity
-    for (let i = this.#records.length - 1; i >= 0 && out.length < limit; i--) {
+    const start = Math.max(0, this.#records.length - this.#maxEntries)
+    for (let i = this.#records.length - 1; i >= start && out.length < limit; i--) {
       const r = this.#records[i]!
       if (filter.user !== undefined && r.user !== filter.user) continue
       if (filter.outcome !== undefined && r.outcome !== filter.outcome) continue
@@ -26,5 +31,14 @@ export class MemoryAuditStore implements AuditStore {
       out.push(r)
     }
     return out
+  }
+
+  prune(retention: AuditRetention): number {
+    const before = this.#records.length
+    let kept = this.#records
+    if (retention.before !== undefined) kept = kept.filter((r) => r.time >= retention.before!)
+    if (retention.keep !== undefined && kept.length > retention.keep) kept = kept.slice(kept.length - retention.keep)
+    this.#records = kept
+    return before - kept.length
   }
 }

@@ -1,0 +1,73 @@
+/**
+ * IP addresses and CIDR ranges, parsed and matched with ipaddr.js. IPv4-mapped IPv6
+ * (`::ffff:10.1.2.3`) is treated as the IPv4 address it carries, on both sides, so an
+ * IPv4 rule matches a dual-stack peer and an IPv4-mapped rule matches a plain IPv4 peer.
+ */
+import ipaddr from 'ipaddr.js'
+
+/** A parsed address. */
+export type Address = ipaddr.IPv4 | ipaddr.IPv6
+
+/**
+ * Parses an address as a peer or a header gives it: brackets (`[::1]`) and an IPv6 zone
+ * id (`fe80::1%eth0`) are removed; anything else that is not an address is `undefined`.
+ */
+export function parseAddress(text: string): Address | undefined {
+  let s = text.trim()
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1)
+  const zone = s.indexOf('%')
+  if (zone !== -1 && s.includes(':')) s = s.slice(0, zone)
+  if (!ipaddr.isValid(s)) return undefined
+  // `isValid` accepts IPv4 shorthands like "10" or "0x0a.1"; only the four-part dotted form is an address here.
+  if (!s.includes(':') && !ipaddr.IPv4.isValidFourPartDecimal(s)) return undefined
+  return ipaddr.process(s)
+}
+
+/** Whether a string is an address or a CIDR range ipaddr.js can parse. */
+export function isAddressOrRange(text: string): boolean {
+  return parseRange(text) !== undefined
+}
+
+type Range = readonly [Address, number]
+
+function parseRange(text: string): Range | undefined {
+  const s = text.trim()
+  if (s.includes('/')) {
+    if (!ipaddr.isValidCIDR(s)) return undefined
+    const [address, bits] = ipaddr.parseCIDR(s)
+    if (address.kind() === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(s.slice(0, s.indexOf('/')))) return undefined
+    return unmap([address, bits])
+  }
+  const address = parseAddress(s)
+  if (!address) return undefined
+  return [address, address.kind() === 'ipv4' ? 32 : 128]
+}
+
+function unmap([address, bits]: Range): Range {
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+    return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96]
+  }
+  return [address, bits]
+}
+
+/** Tests an address against a compiled list of addresses and ranges. */
+export type AddressMatcher = (address: Address) => boolean
+
+/**
+ * Compiles a list of addresses and CIDR ranges once. Entries must already be validated
+ * (the config schema does it with {@link isAddressOrRange}).
+ */
+export function compileRanges(entries: readonly string[]): AddressMatcher {
+  const v4: Range[] = []
+  const v6: Range[] = []
+  for (const entry of entries) {
+    const range = parseRange(entry)
+    if (!range) throw new TypeError(`not an address or CIDR range: ${entry}`)
+    ;(range[0].kind() === 'ipv4' ? v4 : v6).push(range)
+  }
+  return (address) => {
+    const ranges = address.kind() === 'ipv4' ? v4 : v6
+    for (const [base, bits] of ranges) if (address.match(base as never, bits)) return true
+    return false
+  }
+}

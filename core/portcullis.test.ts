@@ -1,0 +1,116 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { memoryStores, type MemoryStores } from '../storage/memory/index.ts'
+import type { AuditStore } from '../storage/types.ts'
+import { ConfigError, loadConfig } from './config/load.ts'
+import { createPortcullis } from './portcullis.ts'
+import type { AuthRequest } from './request.ts'
+
+const start = Date.UTC(2025, 0, 15, 12, 0, 0)
+const unavailable = '{"error":{"status":"ERROR","message":"Authentication service unavailable"}}'
+
+const request = (target: string, authorization?: string): AuthRequest => ({
+  method: 'GET',
+  target,
+  headers: new Headers(authorization === undefined ? {} : { authorization }),
+  peer: '198.51.100.4',
+})
+const basic = (username: string, secret: string) => `Basic ${btoa(`${username}:${secret}`)}`
+
+describe('createPortcullis', () => {
+  let stores: MemoryStores
+
+  beforeEach(async () => {
+    stores = memoryStores({ passwordIterations: 1000 })
+    await stores.users.add({ username: 'alice', password: 'pw', groups: ['developers'] })
+    await stores.users.add({ username: 'root', password: 'root-pw', groups: ['admins'] })
+  })
+
+  it('validates raw config input once, and throws a ConfigError listing the problems', () => {
+    expect(createPortcullis({ config: { apiTokens: { maxValidity: '1y' } }, stores }).config.apiTokens.maxValidity).toBe('1y')
+    expect(() => createPortcullis({ config: { apiTokens: { maxPerUser: -1 } } as never, stores })).toThrow(ConfigError)
+  })
+
+  it('uses a config already loaded as it is', () => {
+    const config = loadConfig({ realm: 'x' })
+    expect(createPortcullis({ config, stores }).config).toBe(config)
+  })
+
+  describe('handle', () => {
+    it('appends the audit record of an allow and of a deny', async () => {
+      const portcullis = createPortcullis({ config: {}, stores, now: () => start })
+      const allow = await portcullis.handle(request('/rest/api/2/myself?os_password=pw', basic('alice', 'pw')))
+      const deny = await portcullis.handle(request('/rest/api/2/myself'))
+      expect([allow.kind, deny.kind]).toEqual(['allow', 'deny'])
+      expect(stores.audit.query()).toEqual([deny.audit, allow.audit])
+      expect(stores.audit.query({ outcome: 'success' })[0]).toEqual({
+        time: start,
+        event: 'authenticate',
+        outcome: 'success',
+        reason: 'password',
+        user: 'alice',
+        via: 'password',
+        method: 'GET',
+        path: '/rest/api/2/myself',
+        client: '198.51.100.4',
+      })
+    })
+
+    it('does not audit passed requests', async () => {
+      const portcullis = createPortcullis({ config: {}, stores })
+      expect((await portcullis.handle(request('/status'))).kind).toBe('pass')
+      expect((await createPortcullis({ config: { enabled: false }, stores }).handle(request('/rest/x'))).kind).toBe('pass')
+      expect(stores.audit.query()).toEqual([])
+    })
+
+    it('writes nothing when audit is off', async () => {
+      const portcullis = createPortcullis({ config: { audit: { enabled: false } }, stores })
+      await portcullis.handle(request('/rest/x', basic('alice', 'pw')))
+      await portcullis.handle(request('/rest/x'))
+      expect(stores.audit.query()).toEqual([])
+    })
+
+    it('works with no audit store at all', async () => {
+      const { audit: _audit, ...withoutAudit } = stores
+      const portcullis = createPortcullis({ config: {}, stores: withoutAudit })
+      expect((await portcullis.handle(request('/rest/x', basic('alice', 'pw')))).kind).toBe('allow')
+    })
+
+    it('refuses with 503 when the audit record cannot be written (fail closed)', async () => {
+      const failing: AuditStore = {
+        append: () => Promise.reject(new Error('disk full')),
+        query: () => [],
+        prune: () => 0,
+      }
+      const portcullis = createPortcullis({ config: {}, stores: { ...stores, audit: failing }, now: () => start })
+      const outcome = await portcullis.handle(request('/rest/api/2/myself', basic('alice', 'pw')))
+      expect(outcome.kind === 'deny' && [outcome.error, outcome.status, outcome.body]).toEqual(['store_unavailable', 503, unavailable])
+      expect(outcome.audit).toMatchObject({ outcome: 'unavailable', reason: 'store_unavailable', path: '/rest/api/2/myself' })
+    })
+
+    it('reads the clock once per request', async () => {
+      let ticks = 0
+      const portcullis = createPortcullis({ config: {}, stores, now: () => start + ticks++ })
+      const outcome = await portcullis.handle(request('/rest/x', basic('alice', 'pw')))
+      expect(outcome.audit.time).toBe(start)
+    })
+  })
+
+  describe('tokens()', () => {
+    it('serves token management with a local origin by default', async () => {
+      const portcullis = createPortcullis({ config: {}, stores, now: () => start })
+      const alice = stores.users.find('alice')!
+      const created = await portcullis.tokens().create(alice, { name: 'script', validity: '1m' })
+      expect(created.ok).toBe(true)
+      expect(stores.audit.query()[0]).toMatchObject({ event: 'token.create', method: '-', path: '-', client: 'local', user: 'alice', owner: 'alice' })
+      const bearer = await portcullis.handle(request('/rest/x', `Bearer ${created.ok && created.value.token}`))
+      expect(bearer.kind).toBe('allow')
+    })
+
+    it('records the origin it is given', async () => {
+      const portcullis = createPortcullis({ config: {}, stores, now: () => start })
+      const root = stores.users.find('root')!
+      await portcullis.tokens({ method: 'JOB', path: 'cleanup', client: 'cron' }).create(root, { name: 'x', validity: '6m', owner: 'alice' })
+      expect(stores.audit.query()[0]).toMatchObject({ method: 'JOB', path: 'cleanup', client: 'cron', user: 'root', owner: 'alice' })
+    })
+  })
+})
