@@ -29,7 +29,10 @@ export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedHan
   return function portcullisNode(req: IncomingMessage, res: ServerResponse): void {
     portcullis.handle(toAuthRequest(req)).then(
       (outcome) => {
-        if (outcome.kind === 'allow') return handler(req, res, outcome)
+        if (outcome.kind === 'allow') {
+          for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
+          return handler(req, res, outcome)
+        }
         if (outcome.kind === 'pass') return handler(req, res, undefined)
         res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body) })
         res.end(outcome.body)

@@ -5,7 +5,7 @@ import type { ErrorId } from './errors/catalog.ts'
 export type AuthMethod = 'api-token' | 'password' | 'host-token'
 
 /** Why a request was not judged by Portcullis. */
-export type PassReason = 'disabled' | 'outside-prefix'
+export type PassReason = 'disabled' | 'outside-prefix' | 'bypass' | 'anonymous'
 
 /** The request is authenticated: run the host's handler as `user`. */
 export interface Allow {
@@ -14,6 +14,8 @@ export interface Allow {
   readonly via: AuthMethod
   /** The API token used, when `via` is `api-token`. */
   readonly tokenId?: string
+  /** Headers the adapter adds to the host's response (the RateLimit headers). */
+  readonly headers: Readonly<Record<string, string>>
   readonly audit: AuditRecord
 }
 

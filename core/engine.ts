@@ -1,16 +1,21 @@
 import type { Stores } from '../storage/types.ts'
-import { requestFields, type RequestFields } from './audit/record.ts'
+import { escapeControl, requestFields, type RequestFields } from './audit/record.ts'
 import type { Config } from './config/load.ts'
 import { parseAuthorization, type Credentials } from './credentials/authorization.ts'
-import type { Decision, Deny, Pass, PassReason } from './decision.ts'
-import { catalog, errorBody, errorHeaders, type CredentialScheme, type ErrorId } from './errors/catalog.ts'
+import type { Decision, Pass, PassReason } from './decision.ts'
+import type { CredentialScheme } from './errors/catalog.ts'
+import { deny } from './errors/deny.ts'
 import { normalizePath } from './http/path.ts'
 import { authenticateApiToken } from './methods/api-token.ts'
 import { authenticateHostToken } from './methods/host-token.ts'
 import { authenticatePassword } from './methods/password.ts'
 import type { MethodResult } from './methods/result.ts'
+import { resolveClient } from './policy/client-address.ts'
+import { groupRefusal } from './policy/groups.ts'
+import { rateLimitHeaders, rateLimitKey } from './policy/rate-limit.ts'
 import type { AuthRequest } from './request.ts'
 import { isWellFormedToken } from './tokens/format.ts'
+import { tokenRoute } from './tokens/routes.ts'
 
 /** I/O the engine does not own. */
 export interface EngineOptions {
@@ -43,13 +48,29 @@ export function authenticate(request: AuthRequest, config: Config, stores: Store
 
 /** {@link authenticate} on a path already normalised by {@link normalizePath}. */
 export async function decide(request: AuthRequest, segments: string[] | null, config: Config, stores: Stores, now: number): Promise<Decision> {
-  const fields = requestFields(now, request.method, segments, request.target, request.peer)
+  const { compiled } = config
+  let fields = requestFields(now, request.method, segments, request.target, request.peer)
   if (!config.enabled) return pass('disabled', fields)
   if (segments === null) return deny('path_invalid', 'none', fields, config)
-  if (!config.compiled.prefix(segments)) return pass('outside-prefix', fields)
+  if (!compiled.prefix(segments)) return pass('outside-prefix', fields)
+
+  if (compiled.allowedAddresses || compiled.trustedProxies) {
+    const client = resolveClient(request.peer, request.headers.get(compiled.clientAddressHeader), compiled.trustedProxies, compiled.clientAddressList)
+    fields = { ...fields, client: escapeControl(client.text) }
+    if (compiled.bypass(segments)) return pass('bypass', fields)
+    if (compiled.allowedAddresses && !(client.address && compiled.allowedAddresses(client.address))) {
+      return deny('ip_not_allowed', 'none', fields, config)
+    }
+  } else if (compiled.bypass(segments)) {
+    return pass('bypass', fields)
+  }
 
   const credentials = parseAuthorization(request.headers.get('authorization'))
   const scheme = schemeOf(credentials)
+  if (credentials.scheme === 'none') {
+    if (compiled.restricted(segments)) return deny('public_api_restricted', 'none', fields, config)
+    if (compiled.anonymous(segments)) return pass('anonymous', fields)
+  }
   let result: MethodResult
   try {
     result = await verify(credentials, config, stores, now)
@@ -57,19 +78,41 @@ export async function decide(request: AuthRequest, segments: string[] | null, co
     return deny('store_unavailable', scheme, fields, config)
   }
   if (!result.ok) return deny(result.error, scheme, fields, config, result.user)
+
+  const { user, via, tokenId } = result
+  const refused = groupRefusal(user, request.method, tokenRoute(segments, config) !== undefined, config)
+  if (refused) return deny(refused, scheme, fields, config, user.username)
+
+  let headers: Record<string, string> = {}
+  if (config.rateLimit.enabled) {
+    const { limit, windowSeconds } = config.rateLimit
+    let counted
+    try {
+      if (!stores.rateLimit) throw new TypeError('rateLimit.enabled needs stores.rateLimit')
+      counted = await stores.rateLimit.consume(rateLimitKey(user.username, tokenId), limit, windowSeconds * 1000, now)
+    } catch {
+      return deny('store_unavailable', scheme, fields, config, user.username)
+    }
+    headers = rateLimitHeaders(counted, limit, windowSeconds)
+    if (!counted.allowed) {
+      const refusal = deny('rate_limited', scheme, fields, config, user.username)
+      return { ...refusal, headers: { ...refusal.headers, ...headers }, audit: { ...refusal.audit, ...(tokenId !== undefined && { tokenId }) } }
+    }
+  }
   return {
     kind: 'allow',
-    user: result.user,
-    via: result.via,
-    ...(result.tokenId !== undefined && { tokenId: result.tokenId }),
+    user,
+    via,
+    ...(tokenId !== undefined && { tokenId }),
+    headers,
     audit: {
       ...fields,
       event: 'authenticate',
       outcome: 'success',
-      reason: result.via,
-      user: result.user.username,
-      via: result.via,
-      ...(result.tokenId !== undefined && { tokenId: result.tokenId }),
+      reason: via,
+      user: user.username,
+      via,
+      ...(tokenId !== undefined && { tokenId }),
     },
   }
 }
@@ -111,24 +154,5 @@ function schemeOf(credentials: Credentials): CredentialScheme {
 }
 
 function pass(reason: PassReason, fields: RequestFields): Pass {
-  return { kind: 'pass', reason, audit: { ...fields, event: 'authenticate', outcome: 'pass', reason } }
-}
-
-/** Builds a deny decision for a catalog error. */
-export function deny(error: ErrorId, scheme: CredentialScheme, fields: RequestFields, config: Config, user?: string, detail?: string): Deny {
-  const entry = catalog[error]
-  return {
-    kind: 'deny',
-    error,
-    status: entry.status,
-    headers: errorHeaders(error, scheme, config.realm),
-    body: errorBody(error, detail),
-    audit: {
-      ...fields,
-      event: 'authenticate',
-      outcome: entry.outcome,
-      reason: error,
-      ...(user !== undefined && { user }),
-    },
-  }
+  return { kind: 'pass', reason, audit: { ...fields, event: 'authenticate', outcome: reason === 'bypass' ? 'bypass' : 'pass', reason } }
 }

@@ -10,3 +10,7 @@ export { generateToken, hashToken, isWellFormedToken, tokenFromBody, tokenPatter
 export { TokenService, type CreatedToken, type CreateTokenInput, type ServiceResult, type TokenView } from './tokens/service.ts'
 export { allowedValidities, maxValidityChoices, validityChoices, type MaxValidity, type Validity } from './tokens/validity.ts'
 export type * from '../storage/types.ts'
+export { logLine } from './audit/log-line.ts'
+export { runMaintenance, type MaintenanceOptions, type MaintenanceReport, type MaintenanceSchedule } from './maintenance.ts'
+export { isValidPattern } from './http/patterns.ts'
+export { rateLimitHeaders } from './policy/rate-limit.ts'

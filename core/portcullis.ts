@@ -1,9 +1,12 @@
-import type { Stores } from '../storage/types.ts'
+import type { AuditRecord, Stores } from '../storage/types.ts'
+import { logLine } from './audit/log-line.ts'
 import { loadConfig, type Config } from './config/load.ts'
 import type { ConfigInput } from './config/schema.ts'
 import type { Outcome } from './decision.ts'
-import { decide, deny } from './engine.ts'
+import { decide } from './engine.ts'
+import { deny } from './errors/deny.ts'
 import { normalizePath } from './http/path.ts'
+import { runMaintenance, schedule, type MaintenanceOptions, type MaintenanceReport, type MaintenanceSchedule } from './maintenance.ts'
 import type { AuthRequest } from './request.ts'
 import { handleTokenRoute, tokenRoute } from './tokens/routes.ts'
 import { TokenService } from './tokens/service.ts'
@@ -15,6 +18,8 @@ export interface PortcullisOptions {
   readonly stores: Stores
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   readonly now?: () => number
+  /** Receives one line per audited outcome (see {@link logLine}); no secret ever reaches it. */
+  readonly log?: (line: string, record: AuditRecord) => void
 }
 
 /** An engine bound to its config and stores: what adapters call. */
@@ -27,6 +32,10 @@ export interface Portcullis {
   handle(request: AuthRequest): Promise<Outcome>
   /** Token management for programmatic use (the HTTP routes call the same service). */
   tokens(origin?: { method: string; path: string; client: string }): TokenService
+  /** Applies audit retention and deletes long-expired tokens once. */
+  maintain(): Promise<MaintenanceReport>
+  /** Runs {@link Portcullis.maintain} now and on a schedule until `stop()`. */
+  startMaintenance(options?: MaintenanceOptions): MaintenanceSchedule
 }
 
 /**
@@ -43,7 +52,10 @@ export interface Portcullis {
  */
 export function createPortcullis(options: PortcullisOptions): Portcullis {
   const config = 'compiled' in options.config ? options.config : loadConfig(options.config)
-  const { stores } = options
+  const { stores, log } = options
+  if (config.rateLimit.enabled && !stores.rateLimit) {
+    throw Object.assign(new TypeError('rateLimit.enabled is on but stores.rateLimit is missing'), { code: 'ERR_PORTCULLIS_STORES' })
+  }
   const now = options.now ?? Date.now
   const audit = config.audit.enabled ? stores.audit : undefined
 
@@ -55,14 +67,17 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       const rest = tokenRoute(segments!, config)
       if (rest) {
         try {
-          outcome = await handleTokenRoute(request, rest, caller, config, stores, now)
+          const answer = await handleTokenRoute(request, rest, caller, config, stores, now)
+          outcome = { ...answer, headers: { ...caller.headers, ...answer.headers } }
         } catch {
           outcome = deny('store_unavailable', 'none', { ...caller.audit, time: now() }, config, caller.user.username)
         }
       }
     }
-    // Passed requests are outside Portcullis's remit: auditing them would flood the log with the host's traffic.
-    if (!audit || outcome.kind === 'pass') return outcome
+    // Other passes are outside Portcullis's remit: auditing them would flood the log with the host's traffic.
+    if (outcome.kind === 'pass' && outcome.reason !== 'bypass') return outcome
+    log?.(logLine(outcome.audit), outcome.audit)
+    if (!audit) return outcome
     try {
       await audit.append(outcome.audit)
     } catch {
@@ -71,9 +86,13 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     return outcome
   }
 
+  const maintain = () => runMaintenance(config, stores, now)
+
   return {
     config,
     handle,
     tokens: (origin = { method: '-', path: '-', client: 'local' }) => new TokenService(config, stores, origin, now),
+    maintain,
+    startMaintenance: (scheduleOptions) => schedule(maintain, scheduleOptions),
   }
 }

@@ -97,6 +97,7 @@ export type AuditOutcomeName =
   | 'rate-limited'
   | 'unavailable'
   | 'rejected'
+  | 'bypass'
   | 'pass'
 
 /** One audit log entry. Never holds a secret; text fields have control characters escaped. */
@@ -162,5 +163,7 @@ export interface Stores {
   readonly tokens: TokenStore
   readonly users: UserDirectory
   readonly audit?: AuditStore
+  /** Required when `rateLimit.enabled`. */
+  readonly rateLimit?: RateLimitStore
   readonly hostTokens?: HostTokenVerifier
 }

@@ -30,6 +30,10 @@ describe('loadConfig', () => {
           maxPerUser: 10,
           permissions: { use: 'everyone', createForSelf: 'everyone', createForOthers: [] },
         },
+        access: { allowedGroups: 'everyone', readOnlyGroups: [] },
+        network: { allow: [], trustedProxies: [], clientAddressHeader: 'X-Forwarded-For' },
+        paths: { bypass: [], anonymous: [], restricted: [] },
+        rateLimit: { enabled: false, limit: 600, windowSeconds: 60 },
         audit: { enabled: true },
       })
       expect(compiled.prefixLength).toBe(1)

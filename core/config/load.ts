@@ -1,5 +1,7 @@
 import { configSchema, type ConfigOutput, type Grant } from './schema.ts'
 import { compilePrefix, type PrefixMatcher } from '../http/path.ts'
+import { compilePatterns, type PathList } from '../http/patterns.ts'
+import { compileRanges, type AddressMatcher } from '../policy/ip.ts'
 import { describeIssue, type Problem } from './issues.ts'
 
 type DeepReadonly<T> = T extends (infer U)[]
@@ -14,6 +16,19 @@ export interface CompiledConfig {
   /** Number of path segments in `protectedPrefix`. */
   readonly prefixLength: number
   readonly adminGroups: ReadonlySet<string>
+  readonly allowedGroups: CompiledGrant
+  readonly readOnlyGroups: ReadonlySet<string>
+  /** `undefined` when every address is allowed. */
+  readonly allowedAddresses: AddressMatcher | undefined
+  /** `undefined` when no proxy is trusted. */
+  readonly trustedProxies: AddressMatcher | undefined
+  /** Lower-case name of the forwarding header. */
+  readonly clientAddressHeader: string
+  /** Whether that header is a right-to-left list (X-Forwarded-For). */
+  readonly clientAddressList: boolean
+  readonly bypass: PathList
+  readonly anonymous: PathList
+  readonly restricted: PathList
   readonly grants: {
     readonly use: CompiledGrant
     readonly createForSelf: CompiledGrant
@@ -62,6 +77,15 @@ export function loadConfig(input: unknown): Config {
     prefix: compilePrefix(settings.protectedPrefix),
     prefixLength: settings.protectedPrefix.split('/').filter(Boolean).length,
     adminGroups: new Set(settings.adminGroups),
+    allowedGroups: compileGrant(settings.access.allowedGroups),
+    readOnlyGroups: new Set(settings.access.readOnlyGroups),
+    allowedAddresses: settings.network.allow.length ? compileRanges(settings.network.allow) : undefined,
+    trustedProxies: settings.network.trustedProxies.length ? compileRanges(settings.network.trustedProxies) : undefined,
+    clientAddressHeader: settings.network.clientAddressHeader.toLowerCase(),
+    clientAddressList: settings.network.clientAddressHeader.toLowerCase() === 'x-forwarded-for',
+    bypass: compilePatterns(settings.paths.bypass, 'lets-through'),
+    anonymous: compilePatterns(settings.paths.anonymous, 'lets-through'),
+    restricted: compilePatterns(settings.paths.restricted, 'demands-auth'),
     grants: {
       use: compileGrant(settings.apiTokens.permissions.use),
       createForSelf: compileGrant(settings.apiTokens.permissions.createForSelf),

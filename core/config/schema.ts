@@ -6,6 +6,8 @@
  * `apiTokens.maxPerUser: expected a positive integer, got -1`.
  */
 import { z } from 'zod'
+import { isValidPattern } from '../http/patterns.ts'
+import { isAddressOrRange } from '../policy/ip.ts'
 import { maxValidityChoices } from '../tokens/validity.ts'
 
 const positiveInt = () => z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' })
@@ -25,6 +27,28 @@ const grant = () =>
 const pathPrefix = z
   .string({ error: 'expected a path such as "/rest/"' })
   .regex(/^\/(?:[A-Za-z0-9._~!$&'()*+,;=:@-]+\/)*$/, { error: 'expected a path starting and ending with "/", such as "/rest/"' })
+
+const groupList = () => z.array(groupName, { error: 'expected a list of group names' })
+
+const addressList = () =>
+  z.array(
+    z.string({ error: 'expected an IPv4/IPv6 address or CIDR range such as "10.0.0.0/8"' }).refine(isAddressOrRange, {
+      error: 'expected an IPv4/IPv6 address or CIDR range such as "10.0.0.0/8"',
+    }),
+    { error: 'expected a list of addresses and CIDR ranges' },
+  )
+
+const patternList = () =>
+  z.array(
+    z.string({ error: 'expected a path pattern such as "/rest/api/2/serverInfo" or "/rest/public/**"' }).refine(isValidPattern, {
+      error: 'expected a path pattern: segments literal or "*", "**" only as the last segment, no query',
+    }),
+    { error: 'expected a list of path patterns' },
+  )
+
+const headerName = z
+  .string({ error: 'expected a header name such as "X-Forwarded-For"' })
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected a header name such as "X-Forwarded-For"' })
 
 const realmName = z
   .string({ error: 'expected a realm name' })
@@ -46,6 +70,9 @@ const apiTokens = z
       }),
     maxPerUser: positiveInt().max(10_000, { error: 'expected at most 10000' }).default(10).meta({
       description: 'How many tokens one user may hold at once.',
+    }),
+    deleteExpiredAfterDays: positiveInt().optional().meta({
+      description: 'The maintenance job deletes tokens that expired more than this many days ago. Unset: expired tokens are kept.',
     }),
     permissions: z
       .strictObject({
@@ -87,9 +114,58 @@ export const configSchema = z.strictObject({
     }, section)
     .prefault({}),
   apiTokens,
+  access: z
+    .strictObject({
+      allowedGroups: grant().default('everyone').meta({
+        description: '"Allow API access": "everyone", or only members of these groups may authenticate (others get 403).',
+      }),
+      readOnlyGroups: groupList().default([]).meta({
+        description: 'Members may only use GET, HEAD and OPTIONS (the token API excepted: it has its own permissions).',
+      }),
+    }, section)
+    .prefault({}),
+  network: z
+    .strictObject({
+      allow: addressList().default([]).meta({
+        description: 'Client addresses and CIDR ranges allowed to authenticate. Empty: every address.',
+      }),
+      trustedProxies: addressList().default([]).meta({
+        description: 'Reverse proxies whose forwarding header is believed. Empty: the TCP peer is the client.',
+      }),
+      clientAddressHeader: headerName.default('X-Forwarded-For').meta({
+        description: 'Header a trusted proxy puts the client address in. X-Forwarded-For is read as a list, right to left; any other header must hold one address.',
+      }),
+    }, section)
+    .prefault({}),
+  paths: z
+    .strictObject({
+      bypass: patternList().default([]).meta({
+        description: 'Paths Portcullis does not judge at all (passed, audited as bypass); the host may still authenticate them.',
+      }),
+      anonymous: patternList().default([]).meta({
+        description: "The host's public APIs: requests without credentials pass through. Requests with credentials are still checked.",
+      }),
+      restricted: patternList().default([]).meta({
+        description: 'Restrict public APIs: of the anonymous paths, these must be authenticated here (401 without credentials).',
+      }),
+    }, section)
+    .prefault({}),
+  rateLimit: z
+    .strictObject({
+      enabled: flag().default(false).meta({ description: 'Limit requests per API token (per user for other methods).' }),
+      limit: positiveInt().max(100_000, { error: 'expected at most 100000' }).default(600).meta({
+        description: 'Requests allowed in any window of windowSeconds.',
+      }),
+      windowSeconds: positiveInt().max(86_400, { error: 'expected at most 86400 (one day)' }).default(60).meta({
+        description: 'Length of the sliding window, in seconds.',
+      }),
+    }, section)
+    .prefault({}),
   audit: z
     .strictObject({
       enabled: flag().default(true).meta({ description: 'Append every decision and token change to the audit store.' }),
+      retentionDays: positiveInt().optional().meta({ description: 'The maintenance job deletes records older than this many days.' }),
+      maxEntries: positiveInt().optional().meta({ description: 'The maintenance job keeps only the newest this many records.' }),
     }, section)
     .prefault({}),
 }, section)

@@ -159,6 +159,18 @@ export const catalog = {
     when: 'A token API path was called with a method it does not serve; the Allow header lists those it does.',
     outcome: 'rejected',
   }),
+  public_api_restricted: entry({
+    status: 401,
+    message: 'Authentication required: this public API is restricted',
+    when: 'A path the host serves anonymously (paths.anonymous) that is listed in paths.restricted was requested without credentials.',
+    outcome: 'unauthorized',
+  }),
+  rate_limited: entry({
+    status: 429,
+    message: 'Rate limit exceeded: retry later',
+    when: 'The token (or, for other methods, the user) made rateLimit.limit requests within the last rateLimit.windowSeconds; Retry-After says when to retry.',
+    outcome: 'rate-limited',
+  }),
   store_unavailable: entry({
     status: 503,
     message: 'Authentication service unavailable',

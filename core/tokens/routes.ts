@@ -13,7 +13,7 @@
 import { z } from 'zod'
 import type { AuditRecord } from '../../storage/types.ts'
 import type { Allow, Deny, Respond } from '../decision.ts'
-import { deny } from '../engine.ts'
+import { deny } from '../errors/deny.ts'
 import { describeIssue } from '../config/issues.ts'
 import type { Config } from '../config/load.ts'
 import type { AuthRequest } from '../request.ts'

@@ -1,4 +1,5 @@
 export { MemoryAuditStore } from './audit.ts'
+export { MemoryRateLimitStore } from './rate-limit.ts'
 export { memoryStores, type MemoryStores } from './stores.ts'
 export { MemoryTokenStore } from './tokens.ts'
 export { MemoryUserDirectory, type SeedUser } from './users.ts'

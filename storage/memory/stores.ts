@@ -1,5 +1,6 @@
 import type { HostTokenVerifier, Stores } from '../types.ts'
 import { MemoryAuditStore } from './audit.ts'
+import { MemoryRateLimitStore } from './rate-limit.ts'
 import { MemoryTokenStore } from './tokens.ts'
 import { MemoryUserDirectory } from './users.ts'
 
@@ -8,6 +9,7 @@ export interface MemoryStores extends Stores {
   readonly tokens: MemoryTokenStore
   readonly users: MemoryUserDirectory
   readonly audit: MemoryAuditStore
+  readonly rateLimit: MemoryRateLimitStore
 }
 
 /**
@@ -25,6 +27,7 @@ export function memoryStores(options: { passwordIterations?: number; hostTokens?
     tokens: new MemoryTokenStore(),
     users: new MemoryUserDirectory(options.passwordIterations === undefined ? {} : { iterations: options.passwordIterations }),
     audit: new MemoryAuditStore(),
+    rateLimit: new MemoryRateLimitStore(),
     ...(options.hostTokens && { hostTokens: options.hostTokens }),
   }
 }

@@ -1,0 +1,20 @@
+import type { User } from '../../storage/types.ts'
+import type { Config } from '../config/load.ts'
+import type { ErrorId } from '../errors/catalog.ts'
+
+const readMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * The group rules every authenticated user passes through, whatever the method:
+ * "allow API access" (only the allowed groups) and read-only groups (read methods
+ * only). The token API is exempt from read-only: creating a token changes no host data,
+ * and it has permissions of its own. Returns the error to deny with, or `undefined`.
+ */
+export function groupRefusal(user: User, method: string, tokenApi: boolean, config: Config): ErrorId | undefined {
+  const { allowedGroups, readOnlyGroups } = config.compiled
+  if (allowedGroups !== true && !user.groups.some((g) => allowedGroups.has(g))) return 'group_not_allowed'
+  if (readOnlyGroups.size && !tokenApi && !readMethods.has(method) && user.groups.some((g) => readOnlyGroups.has(g))) {
+    return 'read_only_write'
+  }
+  return undefined
+}
