@@ -24,6 +24,7 @@ export const tokens = {
   aliceExpired: tokenFromBody('ExpiredExpiredExpiredExpiredExpir'),
   bob: tokenFromBody('BobBobBobBobBobBobBobBobBobBobBob'),
   ghost: tokenFromBody('GhostGhostGhostGhostGhostGhostGho'),
+  reader: tokenFromBody('ReaderReaderReaderReaderReaderRea'),
   /** Well-formed, correct checksum, in no store. */
   unknown: tokenFromBody('UnknownUnknownUnknownUnknownUnkno'),
 } as const
@@ -45,6 +46,7 @@ export const passwords = {
   alice: 'open:sesame',
   bob: 'bob-pass',
   ghost: 'ghost-pass',
+  reader: 'reader-pass',
 } as const
 
 /** The conformance fixture. */
@@ -55,12 +57,14 @@ export const fixture: Fixture = {
     { username: 'alice', password: passwords.alice, email: 'alice@example.com', groups: ['developers'] },
     { username: 'bob', password: passwords.bob, email: 'bob@example.com', groups: ['testers'] },
     { username: 'ghost', password: passwords.ghost, email: 'ghost@example.com', groups: ['developers'], active: false },
+    { username: 'reader', password: passwords.reader, email: 'reader@example.com', groups: ['readers'] },
   ],
   tokens: [
     record('tok-alice', 'alice', tokens.alice, never),
     record('tok-alice-expired', 'alice', tokens.aliceExpired, longAgo),
     record('tok-bob', 'bob', tokens.bob, never),
     record('tok-ghost', 'ghost', tokens.ghost, never),
+    record('tok-reader', 'reader', tokens.reader, never),
   ],
 }
 

@@ -24,7 +24,7 @@ export function send(baseUrl: string, request: ScenarioRequest, timeoutMs = 10_0
   const head = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1')
 
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port) })
+    const socket = connect({ host: url.hostname, port: Number(url.port), ...(request.from !== undefined && { localAddress: request.from }) })
     const chunks: Buffer[] = []
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no complete response within ${timeoutMs} ms`)))
     // write, not end: some servers drop a half-closed connection before an async response is ready.

@@ -35,6 +35,7 @@ export interface RunOptions {
 export async function runScenario(start: StartServer, scenario: Scenario, fixture: Fixture = defaultFixture): Promise<ScenarioResult> {
   const server = await start({ config: scenario.config ?? {}, fixture })
   try {
+    for (const request of scenario.before ?? []) await send(server.url, request)
     const actual = await send(server.url, scenario.request)
     return { scenario, actual, ...verdict(scenario, actual) }
   } catch (error) {

@@ -38,6 +38,8 @@ export interface ScenarioRequest {
   readonly headers?: readonly (readonly [string, string])[]
   /** Body bytes as a byte string. */
   readonly body?: string
+  /** Local (source) address to connect from, such as `127.0.0.2`: any of 127.0.0.0/8 works on Linux. */
+  readonly from?: string
 }
 
 /** What the response must be. */
@@ -63,6 +65,8 @@ export interface Scenario {
   /** The catalog error it exercises, if any (for the docs' cross-reference). */
   readonly error?: ErrorId
   readonly config?: ConfigInput
+  /** Requests sent first, on the same server, whose responses are not checked (to use up a rate limit, say). */
+  readonly before?: readonly ScenarioRequest[]
   readonly request: ScenarioRequest
   readonly expect: ScenarioExpectation
 }

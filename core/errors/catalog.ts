@@ -77,6 +77,7 @@ export const catalog = {
     message: 'User does not have permission to execute this operation',
     when: 'A member of a read-only group sends a method other than GET, HEAD or OPTIONS.',
     outcome: 'forbidden',
+    bearerError: 'insufficient_scope',
   }),
   token_generation_denied: entry({
     status: 403,
