@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { User } from '../core/index.ts'
-import type { SeedUser } from '../storage/memory/index.ts'
+import type { SeedUser } from '../storage/types.ts'
 
 /** Seeded demo users; passwords are the usernames (demo only). */
 export const demoUsers: readonly SeedUser[] = [

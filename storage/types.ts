@@ -33,6 +33,24 @@ export interface UserDirectory {
   verifyPassword(username: string, password: string): Awaitable<boolean>
 }
 
+/** A user to add to a {@link UserStore}, with their password in clear (hashed on the way in). */
+export interface SeedUser extends Partial<Omit<User, 'username'>> {
+  readonly username: string
+  readonly password?: string
+}
+
+/**
+ * A user directory Portcullis keeps itself (memory, SQLite, Redis), for hosts without
+ * their own and for the demo. A host with its own directory implements
+ * {@link UserDirectory} only.
+ */
+export interface UserStore extends UserDirectory {
+  /** Adds or replaces a user; fields left out get neutral defaults (active, no groups, UTC). */
+  add(seed: SeedUser): Awaitable<User>
+  /** Changes fields of an existing user (deactivating, regrouping); `undefined` when unknown. */
+  update(username: string, change: Partial<Omit<User, 'username'>>): Awaitable<User | undefined>
+}
+
 /** A stored API token. Holds the SHA-256 of the token, never the token. */
 export interface TokenRecord {
   /** Public identifier used by the management API and the audit log. */

@@ -1,17 +1,11 @@
 import { defaultIterations, hashPassword, verifyPassword } from '../../core/crypto/password.ts'
-import type { User, UserDirectory } from '../types.ts'
-
-/** A user to seed a {@link MemoryUserDirectory} with, and their password. */
-export interface SeedUser extends Partial<Omit<User, 'username'>> {
-  readonly username: string
-  readonly password?: string
-}
+import type { SeedUser, User, UserStore } from '../types.ts'
 
 /**
  * An in-memory user directory with PBKDF2 password hashes. For tests, demos and hosts
  * that keep users elsewhere and only need the interface's shape as a model.
  */
-export class MemoryUserDirectory implements UserDirectory {
+export class MemoryUserDirectory implements UserStore {
   readonly #users = new Map<string, User>()
   readonly #byEmail = new Map<string, User>()
   readonly #hashes = new Map<string, string>()
