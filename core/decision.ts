@@ -16,6 +16,8 @@ export interface Allow {
   readonly tokenId?: string
   /** Headers the adapter adds to the host's response (the RateLimit headers). */
   readonly headers: Readonly<Record<string, string>>
+  /** Allowed without a rate-limit check because its store failed (`rateLimit.onStoreFailure: "allow"`). */
+  readonly degraded?: true
   readonly audit: AuditRecord
 }
 

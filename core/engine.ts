@@ -84,19 +84,23 @@ export async function decide(request: AuthRequest, segments: string[] | null, co
   if (refused) return deny(refused, scheme, fields, config, user.username)
 
   let headers: Record<string, string> = {}
+  let degraded = false
   if (config.rateLimit.enabled) {
-    const { limit, windowSeconds } = config.rateLimit
+    const { limit, windowSeconds, onStoreFailure } = config.rateLimit
     let counted
     try {
       if (!stores.rateLimit) throw new TypeError('rateLimit.enabled needs stores.rateLimit')
       counted = await stores.rateLimit.consume(rateLimitKey(user.username, tokenId), limit, windowSeconds * 1000, now)
     } catch {
-      return deny('store_unavailable', scheme, fields, config, user.username)
+      if (onStoreFailure === 'refuse') return deny('store_unavailable', scheme, fields, config, user.username)
+      degraded = true
     }
-    headers = rateLimitHeaders(counted, limit, windowSeconds)
-    if (!counted.allowed) {
-      const refusal = deny('rate_limited', scheme, fields, config, user.username)
-      return { ...refusal, headers: { ...refusal.headers, ...headers }, audit: { ...refusal.audit, ...(tokenId !== undefined && { tokenId }) } }
+    if (counted) {
+      headers = rateLimitHeaders(counted, limit, windowSeconds)
+      if (!counted.allowed) {
+        const refusal = deny('rate_limited', scheme, fields, config, user.username)
+        return { ...refusal, headers: { ...refusal.headers, ...headers }, audit: { ...refusal.audit, ...(tokenId !== undefined && { tokenId }) } }
+      }
     }
   }
   return {
@@ -105,6 +109,7 @@ export async function decide(request: AuthRequest, segments: string[] | null, co
     via,
     ...(tokenId !== undefined && { tokenId }),
     headers,
+    ...(degraded && { degraded: true }),
     audit: {
       ...fields,
       event: 'authenticate',
@@ -113,6 +118,7 @@ export async function decide(request: AuthRequest, segments: string[] | null, co
       user: user.username,
       via,
       ...(tokenId !== undefined && { tokenId }),
+      ...(degraded && { degraded: true }),
     },
   }
 }

@@ -6,6 +6,7 @@ import type { Outcome } from './decision.ts'
 import { decide } from './engine.ts'
 import { deny } from './errors/deny.ts'
 import { normalizePath } from './http/path.ts'
+import { guardStores } from './stores/guard.ts'
 import { runMaintenance, schedule, type MaintenanceOptions, type MaintenanceReport, type MaintenanceSchedule } from './maintenance.ts'
 import type { AuthRequest } from './request.ts'
 import { handleTokenRoute, tokenRoute } from './tokens/routes.ts'
@@ -52,10 +53,11 @@ export interface Portcullis {
  */
 export function createPortcullis(options: PortcullisOptions): Portcullis {
   const config = 'compiled' in options.config ? options.config : loadConfig(options.config)
-  const { stores, log } = options
-  if (config.rateLimit.enabled && !stores.rateLimit) {
+  const { log } = options
+  if (config.rateLimit.enabled && !options.stores.rateLimit) {
     throw Object.assign(new TypeError('rateLimit.enabled is on but stores.rateLimit is missing'), { code: 'ERR_PORTCULLIS_STORES' })
   }
+  const stores = guardStores(options.stores, config)
   const now = options.now ?? Date.now
   const audit = config.audit.enabled ? stores.audit : undefined
 

@@ -139,6 +139,8 @@ export interface AuditRecord {
   readonly path: string
   /** Client address. */
   readonly client: string
+  /** Allowed while the rate-limit store was failing (`rateLimit.onStoreFailure: "allow"`). */
+  readonly degraded?: true
 }
 
 /** Filter for {@link AuditStore.query}. */

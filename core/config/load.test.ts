@@ -33,7 +33,8 @@ describe('loadConfig', () => {
         access: { allowedGroups: 'everyone', readOnlyGroups: [] },
         network: { allow: [], trustedProxies: [], clientAddressHeader: 'X-Forwarded-For' },
         paths: { bypass: [], anonymous: [], restricted: [] },
-        rateLimit: { enabled: false, limit: 600, windowSeconds: 60 },
+        rateLimit: { enabled: false, limit: 600, windowSeconds: 60, onStoreFailure: 'refuse' },
+        stores: { timeoutMs: 1000, cacheSeconds: 5, cacheEntries: 10_000 },
         audit: { enabled: true },
       })
       expect(compiled.prefixLength).toBe(1)

@@ -159,6 +159,24 @@ export const configSchema = z.strictObject({
       windowSeconds: positiveInt().max(86_400, { error: 'expected at most 86400 (one day)' }).default(60).meta({
         description: 'Length of the sliding window, in seconds.',
       }),
+      onStoreFailure: z.enum(['refuse', 'allow'], { error: 'expected "refuse" or "allow"' }).default('refuse').meta({
+        description:
+          'When only the rate-limit store fails: "refuse" answers 503; "allow" lets the request through, marked degraded in the decision and its audit record.',
+      }),
+    }, section)
+    .prefault({}),
+  stores: z
+    .strictObject({
+      timeoutMs: positiveInt().max(60_000, { error: 'expected at most 60000' }).default(1000).meta({
+        description: 'Longest a store call may take before the request is refused with 503 (fail closed).',
+      }),
+      cacheSeconds: z.int({ error: 'expected a whole number of seconds, 0 to disable' }).min(0, { error: 'expected a whole number of seconds, 0 to disable' }).max(300, { error: 'expected at most 300' }).default(5).meta({
+        description:
+          'In-process cache of tokens and users in front of asynchronous stores. A token revoked on another instance keeps working here for at most this long.',
+      }),
+      cacheEntries: positiveInt().max(1_000_000, { error: 'expected at most 1000000' }).default(10_000).meta({
+        description: 'Entries per cache (tokens, users): bounds memory.',
+      }),
     }, section)
     .prefault({}),
   audit: z

@@ -1,0 +1,138 @@
+/**
+ * What `createPortcullis` puts between the engine and the stores:
+ *
+ * - a time bound on every asynchronous store call, so an unreachable store turns into a
+ *   503 within `stores.timeoutMs` instead of a hung request;
+ * - in-process LRU caches (lru-cache) in front of the two hot reads, token by hash and
+ *   user by name, for asynchronous stores only: a synchronous store (memory,
+ *   better-sqlite3) answers faster than a cache would. A revocation through this
+ *   instance drops the entry at once; other instances see it within `stores.cacheSeconds`.
+ *   Misses are cached too, so a flood of made-up tokens does not reach the store.
+ */
+import { LRUCache } from 'lru-cache'
+import type { Awaitable, Stores, TokenRecord, TokenStore, User, UserDirectory, UserStore } from '../../storage/types.ts'
+import type { Config } from '../config/load.ts'
+
+/** Raised when a store call takes longer than `stores.timeoutMs`. */
+export class StoreTimeoutError extends Error {
+  override readonly name = 'StoreTimeoutError'
+  readonly code = 'ERR_PORTCULLIS_STORE_TIMEOUT'
+}
+
+type Method<A extends unknown[], R> = (...args: A) => Awaitable<R>
+
+function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+/** Bounds a store method's asynchronous results by `ms`; synchronous results pass untouched. */
+export function bounded<A extends unknown[], R>(method: Method<A, R>, ms: number): Method<A, R> {
+  return (...args) => {
+    const result = method(...args)
+    if (!isThenable(result)) return result
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreTimeoutError(`store call took longer than ${ms} ms`)), ms)
+    })
+    return Promise.race([result, timeout]).finally(() => clearTimeout(timer))
+  }
+}
+
+/** A cached hit or miss (lru-cache does not hold `undefined` itself). */
+type Cached<V> = { readonly value: V | undefined }
+
+/**
+ * A read cached when the underlying method turns out to be asynchronous. A method is
+ * sync or async for good, so the first call decides.
+ */
+function cachedRead<V extends object>(read: Method<[string], V | undefined>, cache: LRUCache<string, Cached<V>>): Method<[string], V | undefined> {
+  let async: boolean | undefined
+  return (key) => {
+    if (async) {
+      const hit = cache.get(key)
+      if (hit !== undefined) return Promise.resolve(hit.value)
+    }
+    const result = read(key)
+    if (!isThenable(result)) {
+      async = false
+      return result
+    }
+    async = true
+    return result.then((value) => {
+      cache.set(key, { value })
+      return value
+    })
+  }
+}
+
+/** Wraps the stores once: bounded calls and caches as described above. */
+export function guardStores(stores: Stores, config: Config): Stores {
+  const { timeoutMs, cacheSeconds, cacheEntries } = config.stores
+  const options = { max: cacheEntries, ttl: cacheSeconds * 1000 }
+  const tokenCache = new LRUCache<string, Cached<TokenRecord>>(options)
+  const userCache = new LRUCache<string, Cached<User>>(options)
+  const caching = cacheSeconds > 0
+  const t = <A extends unknown[], R>(m: Method<A, R>, self: object) => bounded(m.bind(self) as Method<A, R>, timeoutMs)
+
+  const raw = stores.tokens
+  const forgetToken = (id: string) => {
+    for (const [hash, cached] of tokenCache.entries()) if (cached.value?.id === id) tokenCache.delete(hash)
+  }
+  const findByHash = t(raw.findByHash, raw)
+  const tokens: TokenStore = {
+    insert: t(raw.insert, raw),
+    findByHash: caching ? cachedRead(findByHash, tokenCache) : findByHash,
+    findById: t(raw.findById, raw),
+    listByOwner: t(raw.listByOwner, raw),
+    delete: after(t(raw.delete, raw), ([id]) => forgetToken(id)),
+    deleteExpired: after(t(raw.deleteExpired, raw), (_args, deleted) => deleted.forEach((r) => forgetToken(r.id))),
+  }
+
+  const users = stores.users
+  const find = t(users.find, users)
+  const directory: UserDirectory = {
+    find: caching ? cachedRead(find, userCache) : find,
+    verifyPassword: t(users.verifyPassword, users),
+  }
+  if (isUserStore(users)) {
+    const forgetUser = (user: User | undefined) => {
+      if (!user) return
+      // A user may be cached under their name or email address, as a hit or as a miss.
+      const names = new Set([user.username, user.email.toLowerCase()])
+      for (const [key, cached] of userCache.entries()) {
+        if (cached.value?.username === user.username || names.has(key) || names.has(key.toLowerCase())) userCache.delete(key)
+      }
+    }
+    Object.assign(directory, {
+      add: after(t(users.add, users), (_args, user) => forgetUser(user)),
+      update: after(t(users.update, users), (_args, user) => forgetUser(user)),
+    })
+  }
+
+  return {
+    tokens,
+    users: directory,
+    ...(stores.audit && { audit: { append: t(stores.audit.append, stores.audit), query: t(stores.audit.query, stores.audit), prune: t(stores.audit.prune, stores.audit) } }),
+    ...(stores.rateLimit && { rateLimit: { consume: t(stores.rateLimit.consume, stores.rateLimit) } }),
+    ...(stores.hostTokens && { hostTokens: bounded(stores.hostTokens, timeoutMs) }),
+  }
+}
+
+function isUserStore(users: UserDirectory): users is UserStore {
+  return typeof (users as Partial<UserStore>).add === 'function' && typeof (users as Partial<UserStore>).update === 'function'
+}
+
+/** Runs `effect` with the arguments and result once a (sync or async) call succeeds. */
+function after<A extends unknown[], R>(method: Method<A, R>, effect: (args: A, result: R) => void): Method<A, R> {
+  return (...args) => {
+    const result = method(...args)
+    if (!isThenable(result)) {
+      effect(args, result)
+      return result
+    }
+    return result.then((value) => {
+      effect(args, value)
+      return value
+    })
+  }
+}
