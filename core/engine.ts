@@ -8,9 +8,13 @@ import { deny } from './errors/deny.ts'
 import { normalizePath } from './http/path.ts'
 import { authenticateApiToken } from './methods/api-token.ts'
 import { authenticateHostToken } from './methods/host-token.ts'
+import { authenticateJwt } from './methods/jwt.ts'
 import { authenticatePassword } from './methods/password.ts'
 import type { MethodResult } from './methods/result.ts'
 import { resolveClient } from './policy/client-address.ts'
+import { ProviderUnavailableError } from './providers/errors.ts'
+import { looksLikeJwt } from './providers/jwt-verifier.ts'
+import { createProviders, type Providers } from './providers/runtime.ts'
 import { groupRefusal } from './policy/groups.ts'
 import { rateLimitHeaders, rateLimitKey } from './policy/rate-limit.ts'
 import type { AuthRequest } from './request.ts'
@@ -21,6 +25,10 @@ import { tokenRoute } from './tokens/routes.ts'
 export interface EngineOptions {
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   readonly now?: () => number
+  /** For identity-provider calls (JWKS, introspection). Defaults to the global `fetch`. */
+  readonly fetch?: typeof fetch
+  /** Provider state kept between calls (key sets, caches); a fresh one per call by default. */
+  readonly providers?: Providers
 }
 
 /**
@@ -43,11 +51,19 @@ export interface EngineOptions {
  * ```
  */
 export function authenticate(request: AuthRequest, config: Config, stores: Stores, options: EngineOptions = {}): Promise<Decision> {
-  return decide(request, normalizePath(request.target), config, stores, options.now?.() ?? Date.now())
+  const providers = options.providers ?? createProviders(config, options)
+  return decide(request, normalizePath(request.target), config, stores, providers, options.now?.() ?? Date.now())
 }
 
 /** {@link authenticate} on a path already normalised by {@link normalizePath}. */
-export async function decide(request: AuthRequest, segments: string[] | null, config: Config, stores: Stores, now: number): Promise<Decision> {
+export async function decide(
+  request: AuthRequest,
+  segments: string[] | null,
+  config: Config,
+  stores: Stores,
+  providers: Providers,
+  now: number,
+): Promise<Decision> {
   const { compiled } = config
   let fields = requestFields(now, request.method, segments, request.target, request.peer)
   if (!config.enabled) return pass('disabled', fields)
@@ -73,11 +89,12 @@ export async function decide(request: AuthRequest, segments: string[] | null, co
   }
   let result: MethodResult
   try {
-    result = await verify(credentials, config, stores, now)
-  } catch {
+    result = await verify(credentials, config, stores, providers, now)
+  } catch (error) {
+    if (error instanceof ProviderUnavailableError) return deny('provider_unavailable', scheme, fields, config, undefined, error.message)
     return deny('store_unavailable', scheme, fields, config)
   }
-  if (!result.ok) return deny(result.error, scheme, fields, config, result.user)
+  if (!result.ok) return deny(result.error, scheme, fields, config, result.user, result.detail)
 
   const { user, via, tokenId } = result
   const refused = groupRefusal(user, request.method, tokenRoute(segments, config) !== undefined, config)
@@ -123,7 +140,7 @@ export async function decide(request: AuthRequest, segments: string[] | null, co
   }
 }
 
-async function verify(credentials: Credentials, config: Config, stores: Stores, now: number): Promise<MethodResult> {
+async function verify(credentials: Credentials, config: Config, stores: Stores, providers: Providers, now: number): Promise<MethodResult> {
   switch (credentials.scheme) {
     case 'none':
       return { ok: false, error: 'credentials_missing' }
@@ -132,9 +149,9 @@ async function verify(credentials: Credentials, config: Config, stores: Stores, 
     case 'unsupported':
       return { ok: false, error: 'scheme_unsupported' }
     case 'bearer':
-      return isWellFormedToken(credentials.token)
-        ? authenticateApiToken(credentials.token, undefined, config, stores, now)
-        : authenticateHostToken(credentials.token, config, stores)
+      if (isWellFormedToken(credentials.token)) return authenticateApiToken(credentials.token, undefined, config, stores, now)
+      if (providers.jwt && looksLikeJwt(credentials.token)) return authenticateJwt(credentials.token, providers.jwt, stores)
+      return authenticateHostToken(credentials.token, config, stores)
     case 'basic':
       // A secret with the token's prefix and a valid checksum is an API token attempt;
       // anything else is a password (the client chose which, so telling them apart leaks nothing).

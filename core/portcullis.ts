@@ -6,6 +6,7 @@ import type { Outcome } from './decision.ts'
 import { decide } from './engine.ts'
 import { deny } from './errors/deny.ts'
 import { normalizePath } from './http/path.ts'
+import { createProviders } from './providers/runtime.ts'
 import { guardStores } from './stores/guard.ts'
 import { runMaintenance, schedule, type MaintenanceOptions, type MaintenanceReport, type MaintenanceSchedule } from './maintenance.ts'
 import type { AuthRequest } from './request.ts'
@@ -19,6 +20,8 @@ export interface PortcullisOptions {
   readonly stores: Stores
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   readonly now?: () => number
+  /** For identity-provider calls (JWKS, introspection). Defaults to the global `fetch`. */
+  readonly fetch?: typeof fetch
   /** Receives one line per audited outcome (see {@link logLine}); no secret ever reaches it. */
   readonly log?: (line: string, record: AuditRecord) => void
 }
@@ -59,11 +62,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   }
   const stores = guardStores(options.stores, config)
   const now = options.now ?? Date.now
+  const providers = createProviders(config, { now, ...(options.fetch && { fetch: options.fetch }) })
   const audit = config.audit.enabled ? stores.audit : undefined
 
   async function handle(request: AuthRequest): Promise<Outcome> {
     const segments = normalizePath(request.target)
-    let outcome: Outcome = await decide(request, segments, config, stores, now())
+    let outcome: Outcome = await decide(request, segments, config, stores, providers, now())
     if (outcome.kind === 'allow') {
       const caller = outcome
       const rest = tokenRoute(segments!, config)

@@ -126,6 +126,8 @@ export interface AuditRecord {
   readonly outcome: AuditOutcomeName
   /** Error id on a deny; the method or pass reason otherwise. */
   readonly reason: string
+  /** More about a refusal, for operators (a provider's reason, a JWT check that failed); never a secret. */
+  readonly detail?: string
   /** The acting user, when known. */
   readonly user?: string
   /** For token events: the token's owner. */

@@ -34,6 +34,8 @@ describe('loadConfig', () => {
         network: { allow: [], trustedProxies: [], clientAddressHeader: 'X-Forwarded-For' },
         paths: { bypass: [], anonymous: [], restricted: [] },
         rateLimit: { enabled: false, limit: 600, windowSeconds: 60, onStoreFailure: 'refuse' },
+        jwt: { issuers: [], cacheSeconds: 300, cacheEntries: 10_000 },
+        providers: { timeoutMs: 3000, jwksCooldownSeconds: 30, jwksMaxAgeSeconds: 600 },
         stores: { timeoutMs: 1000, cacheSeconds: 5, cacheEntries: 10_000 },
         audit: { enabled: true },
       })

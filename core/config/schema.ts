@@ -50,6 +50,76 @@ const headerName = z
   .string({ error: 'expected a header name such as "X-Forwarded-For"' })
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'expected a header name such as "X-Forwarded-For"' })
 
+/** An identity provider URL: https, or http on a loopback host (tests only). */
+const providerUrl = () =>
+  z
+    .string({ error: 'expected an https URL' })
+    .refine((text) => {
+      if (!URL.canParse(text)) return false
+      const url = new URL(text)
+      if (url.username || url.password || url.hash) return false
+      return url.protocol === 'https:' || (url.protocol === 'http:' && /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/.test(url.hostname))
+    }, { error: 'expected an https URL (http only on a loopback host), without credentials or fragment' })
+
+/** Signature algorithms a JWT may use: asymmetric only, never `none` or an HMAC with a public key. */
+export const jwtAlgorithms = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const
+
+/** A regular expression with exactly one capture group, anchored at both ends. */
+const usernamePattern = () =>
+  z
+    .string({ error: 'expected a regular expression such as "^(.+)@example\\.com$"' })
+    .refine((source) => {
+      try {
+        return source.startsWith('^') && source.endsWith('$') && new RegExp(`${source}|`).exec('')!.length === 2
+      } catch {
+        return false
+      }
+    }, { error: 'expected a valid regular expression anchored with ^ and $ with exactly one capture group' })
+
+const pem = (label: string) =>
+  z.string({ error: `expected a PEM ${label}` }).regex(new RegExp(`^\\s*-----BEGIN ${label}-----[\\s\\S]+-----END ${label}-----\\s*$`), {
+    error: `expected a PEM block "-----BEGIN ${label}-----"`,
+  })
+
+const jwtIssuer = z
+  .strictObject({
+    issuer: z.string({ error: 'expected the issuer (the iss claim)' }).min(1, { error: 'expected the issuer (the iss claim)' }).meta({
+      description: 'The exact `iss` claim of this issuer; a token is matched to its issuer by it.',
+    }),
+    algorithms: z
+      .array(z.enum(jwtAlgorithms, { error: `expected one of ${jwtAlgorithms.join(', ')}` }), { error: 'expected a list of algorithms' })
+      .min(1, { error: 'expected at least one algorithm' })
+      .meta({ description: 'Accepted signature algorithms. Asymmetric only: `none` and HMAC are refused.' }),
+    audience: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected an audience or a list of them' })
+      .optional()
+      .meta({ description: 'When set, the `aud` claim must contain one of these.' }),
+    publicKey: pem('PUBLIC KEY').optional().meta({ description: 'A PEM (SPKI) public key.' }),
+    certificate: pem('CERTIFICATE').optional().meta({ description: 'A PEM X.509 certificate.' }),
+    jwks: z
+      .strictObject({ keys: z.array(z.record(z.string(), z.unknown()), { error: 'expected a list of JWKs' }).min(1, { error: 'expected at least one key' }) }, { error: 'expected a JWKS object {"keys":[...]}' })
+      .optional()
+      .meta({ description: 'An inline JWK Set.' }),
+    jwksUri: providerUrl().optional().meta({ description: "The provider's JWKS URL (fetched, cached, refreshed on an unknown kid at most once per cooldown)." }),
+    usernameClaim: z.string({ error: 'expected a claim name' }).min(1, { error: 'expected a claim name' }).default('sub').meta({
+      description: 'The claim holding the username.',
+    }),
+    usernamePattern: usernamePattern().optional().meta({
+      description: 'Narrows the claim: its one capture group is the username. A claim that does not match is refused.',
+    }),
+    requireExp: flag().default(true).meta({ description: 'Refuse tokens without `exp`.' }),
+    clockToleranceSeconds: z.int({ error: 'expected 0 to 300 seconds' }).min(0, { error: 'expected 0 to 300 seconds' }).max(300, { error: 'expected 0 to 300 seconds' }).default(30).meta({
+      description: 'Leeway for `exp`, `nbf` and `iat`.',
+    }),
+    maxLifetimeSeconds: positiveInt().optional().meta({ description: 'Refuse tokens whose `iat` is older than this (needs `iat`).' }),
+    typ: z.string({ error: 'expected a media type such as "at+jwt"' }).min(1).optional().meta({
+      description: 'Required `typ` header, such as "at+jwt" to refuse ID tokens used as access tokens.',
+    }),
+  }, section)
+  .refine((i) => [i.publicKey, i.certificate, i.jwks, i.jwksUri].filter((k) => k !== undefined).length === 1, {
+    error: 'expected exactly one of publicKey, certificate, jwks or jwksUri',
+  })
+
 const realmName = z
   .string({ error: 'expected a realm name' })
   .regex(/^[\x20-\x7e]{1,64}$/, { error: 'expected 1 to 64 printable ASCII characters' })
@@ -162,6 +232,33 @@ export const configSchema = z.strictObject({
       onStoreFailure: z.enum(['refuse', 'allow'], { error: 'expected "refuse" or "allow"' }).default('refuse').meta({
         description:
           'When only the rate-limit store fails: "refuse" answers 503; "allow" lets the request through, marked degraded in the decision and its audit record.',
+      }),
+    }, section)
+    .prefault({}),
+  jwt: z
+    .strictObject({
+      issuers: z.array(jwtIssuer, { error: 'expected a list of issuers' }).default([]).meta({
+        description: 'JWT issuers, each with its own keys and username claim. Empty: JWTs are not accepted.',
+      }),
+      cacheSeconds: z.int({ error: 'expected 0 to 3600 seconds' }).min(0, { error: 'expected 0 to 3600 seconds' }).max(3600, { error: 'expected 0 to 3600 seconds' }).default(300).meta({
+        description: "A verified JWT is remembered (by a hash of it) for at most this long, never past its own exp, and forgotten when the issuer's keys change.",
+      }),
+      cacheEntries: positiveInt().max(1_000_000, { error: 'expected at most 1000000' }).default(10_000).meta({
+        description: 'Bound of the verified-token cache.',
+      }),
+    }, section)
+    .prefault({})
+    .refine((j) => new Set(j.issuers.map((i) => i.issuer)).size === j.issuers.length, { error: 'expected each issuer once' }),
+  providers: z
+    .strictObject({
+      timeoutMs: positiveInt().max(30_000, { error: 'expected at most 30000' }).default(3000).meta({
+        description: 'Longest a call to an identity provider (JWKS, introspection, token endpoint) may take; past it the request gets 503.',
+      }),
+      jwksCooldownSeconds: positiveInt().max(3600, { error: 'expected at most 3600' }).default(30).meta({
+        description: 'No JWKS refetch sooner than this after the previous attempt, whatever the kid.',
+      }),
+      jwksMaxAgeSeconds: positiveInt().max(86_400, { error: 'expected at most 86400' }).default(600).meta({
+        description: 'A JWKS older than this is refreshed (the old one is kept if the refresh fails).',
       }),
     }, section)
     .prefault({}),

@@ -172,6 +172,12 @@ export const catalog = {
     when: 'The token (or, for other methods, the user) made rateLimit.limit requests within the last rateLimit.windowSeconds; Retry-After says when to retry.',
     outcome: 'rate-limited',
   }),
+  provider_unavailable: entry({
+    status: 503,
+    message: 'Identity provider unavailable',
+    when: 'An identity provider (JWKS, introspection or token endpoint) is down, slow past providers.timeoutMs, or answered garbage; the request is refused, never allowed.',
+    outcome: 'unavailable',
+  }),
   store_unavailable: entry({
     status: 503,
     message: 'Authentication service unavailable',

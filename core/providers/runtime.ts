@@ -1,0 +1,38 @@
+import type { Config } from '../config/load.ts'
+import { JwtVerifier } from './jwt-verifier.ts'
+
+/**
+ * The identity-provider state an engine keeps between requests: fetched key sets and
+ * verified-token caches. `createPortcullis` makes one; a bare `authenticate()` call
+ * without one makes a fresh one (correct, but nothing is cached across calls).
+ */
+export interface Providers {
+  /** `undefined` when no JWT issuer is configured. */
+  readonly jwt: JwtVerifier | undefined
+}
+
+/** I/O for the providers. */
+export interface ProviderIo {
+  /** Defaults to the global `fetch`. */
+  readonly fetch?: typeof fetch
+  /** Defaults to `Date.now`. */
+  readonly now?: () => number
+}
+
+/** Builds the provider state for a config. */
+export function createProviders(config: Config, io: ProviderIo = {}): Providers {
+  const fetchImpl = io.fetch ?? ((input, init) => fetch(input, init))
+  const now = io.now ?? Date.now
+  const { providers } = config
+  return {
+    jwt: config.jwt.issuers.length
+      ? new JwtVerifier(config.jwt, {
+          fetch: fetchImpl,
+          now,
+          timeoutMs: providers.timeoutMs,
+          cooldownMs: providers.jwksCooldownSeconds * 1000,
+          maxAgeMs: providers.jwksMaxAgeSeconds * 1000,
+        })
+      : undefined,
+  }
+}
