@@ -9,6 +9,7 @@ import { normalizePath } from './http/path.ts'
 import { authenticateApiToken } from './methods/api-token.ts'
 import { authenticateHostToken } from './methods/host-token.ts'
 import { authenticateJwt } from './methods/jwt.ts'
+import { authenticateOAuth } from './methods/oauth.ts'
 import { authenticatePassword } from './methods/password.ts'
 import type { MethodResult } from './methods/result.ts'
 import { resolveClient } from './policy/client-address.ts'
@@ -150,8 +151,7 @@ async function verify(credentials: Credentials, config: Config, stores: Stores, 
       return { ok: false, error: 'scheme_unsupported' }
     case 'bearer':
       if (isWellFormedToken(credentials.token)) return authenticateApiToken(credentials.token, undefined, config, stores, now)
-      if (providers.jwt && looksLikeJwt(credentials.token)) return authenticateJwt(credentials.token, providers.jwt, stores)
-      return authenticateHostToken(credentials.token, config, stores)
+      return verifyBearer(credentials.token, config, stores, providers)
     case 'basic':
       // A secret with the token's prefix and a valid checksum is an API token attempt;
       // anything else is a password (the client chose which, so telling them apart leaks nothing).
@@ -161,6 +161,19 @@ async function verify(credentials: Credentials, config: Config, stores: Stores, 
       if (!config.basicAuth.passwords) return { ok: false, error: 'basic_auth_disabled' }
       return authenticatePassword(credentials.username, credentials.secret, stores)
   }
+}
+
+/**
+ * A Bearer value that is not a Portcullis token: a JWT of a configured issuer is verified
+ * locally; other tokens go to the OAuth provider when one is configured, else to the
+ * host's own token verifier.
+ */
+function verifyBearer(token: string, config: Config, stores: Stores, providers: Providers): Promise<MethodResult> {
+  if (providers.jwt && looksLikeJwt(token) && (!providers.oauth || providers.jwt.knowsIssuer(token))) {
+    return authenticateJwt(token, providers.jwt, stores)
+  }
+  if (providers.oauth) return authenticateOAuth(token, providers.oauth, config, stores)
+  return authenticateHostToken(token, config, stores)
 }
 
 /** Picks the challenge: a malformed header gets RFC 6750's `invalid_request`, as Bearer errors do. */

@@ -249,6 +249,48 @@ export const configSchema = z.strictObject({
     }, section)
     .prefault({})
     .refine((j) => new Set(j.issuers.map((i) => i.issuer)).size === j.issuers.length, { error: 'expected each issuer once' }),
+  oauth: z
+    .strictObject({
+      introspection: z
+        .strictObject({
+          endpoint: providerUrl().meta({ description: 'The RFC 7662 introspection endpoint.' }),
+          clientId: z.string({ error: 'expected the client id' }).min(1, { error: 'expected the client id' }),
+          clientSecret: z.string({ error: 'expected the client secret' }).min(1, { error: 'expected the client secret' }),
+          authMethod: z.enum(['client_secret_basic', 'client_secret_post'], { error: 'expected "client_secret_basic" or "client_secret_post"' }).default('client_secret_basic'),
+        }, section)
+        .optional()
+        .meta({ description: "Opaque access tokens are checked at the provider's introspection endpoint with these client credentials." }),
+      userinfoEndpoint: providerUrl().optional().meta({
+        description: 'For providers without introspection: a user access token is checked by calling userinfo with it.',
+      }),
+      issuer: z.string({ error: 'expected the issuer identifier' }).min(1).optional().meta({ description: "The provider's issuer identifier (defaults to the endpoint's origin)." }),
+      usernameAttribute: z.string({ error: 'expected an attribute name' }).min(1).default('username').meta({
+        description: 'Attribute of the introspection (or userinfo) response holding the username (authorization grant).',
+      }),
+      usernamePattern: usernamePattern().optional().meta({ description: 'Narrows the attribute: its one capture group is the username.' }),
+      clientCredentials: z
+        .strictObject({
+          clientIds: z.array(z.string().min(1), { error: 'expected a list of client ids' }).default([]).meta({
+            description: 'Machine clients whose client-credentials tokens are accepted (the introspected client_id).',
+          }),
+          serviceAccount: z.string({ error: 'expected a username' }).min(1).optional().meta({
+            description: 'The user such a request runs as; must exist in the directory.',
+          }),
+          scope: z.string({ error: 'expected a scope' }).min(1).optional().meta({ description: 'A scope the token must carry.' }),
+        }, section)
+        .prefault({}),
+      cacheSeconds: z.int({ error: 'expected 0 to 3600 seconds' }).min(0, { error: 'expected 0 to 3600 seconds' }).max(3600, { error: 'expected 0 to 3600 seconds' }).default(60).meta({
+        description: 'An active introspection result is remembered this long at most, never past the token exp.',
+      }),
+      negativeCacheSeconds: z.int({ error: 'expected 0 to 300 seconds' }).min(0, { error: 'expected 0 to 300 seconds' }).max(300, { error: 'expected 0 to 300 seconds' }).default(10).meta({
+        description: 'An inactive result is remembered this long, so a flood of bad tokens does not flood the provider.',
+      }),
+      cacheEntries: positiveInt().max(1_000_000, { error: 'expected at most 1000000' }).default(10_000),
+    }, section)
+    .prefault({})
+    .refine((o) => o.clientCredentials.clientIds.length === 0 || (o.introspection !== undefined && o.clientCredentials.serviceAccount !== undefined), {
+      error: 'expected introspection and clientCredentials.serviceAccount when clientCredentials.clientIds is set',
+    }),
   providers: z
     .strictObject({
       timeoutMs: positiveInt().max(30_000, { error: 'expected at most 30000' }).default(3000).meta({

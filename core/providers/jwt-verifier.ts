@@ -66,6 +66,16 @@ export class JwtVerifier {
     }
   }
 
+  /** Whether a token's (unverified) `iss` names a configured issuer. */
+  knowsIssuer(token: string): boolean {
+    try {
+      const { iss } = decodeJwt(token)
+      return typeof iss === 'string' && this.#issuers.has(iss)
+    } catch {
+      return false
+    }
+  }
+
   /**
    * Verifies a token. Throws {@link ProviderUnavailableError} when the issuer's keys
    * cannot be fetched; every other problem is a refusal.

@@ -1,4 +1,5 @@
 import type { Config } from '../config/load.ts'
+import { OAuthIntrospector } from './introspection.ts'
 import { JwtVerifier } from './jwt-verifier.ts'
 
 /**
@@ -9,6 +10,8 @@ import { JwtVerifier } from './jwt-verifier.ts'
 export interface Providers {
   /** `undefined` when no JWT issuer is configured. */
   readonly jwt: JwtVerifier | undefined
+  /** `undefined` when neither introspection nor userinfo is configured. */
+  readonly oauth: OAuthIntrospector | undefined
 }
 
 /** I/O for the providers. */
@@ -34,5 +37,9 @@ export function createProviders(config: Config, io: ProviderIo = {}): Providers 
           maxAgeMs: providers.jwksMaxAgeSeconds * 1000,
         })
       : undefined,
+    oauth:
+      config.oauth.introspection || config.oauth.userinfoEndpoint
+        ? new OAuthIntrospector(config.oauth, { fetch: fetchImpl, now, timeoutMs: providers.timeoutMs })
+        : undefined,
   }
 }

@@ -1,0 +1,35 @@
+import type { Stores } from '../../storage/types.ts'
+import type { Config } from '../config/load.ts'
+import type { OAuthIntrospector } from '../providers/introspection.ts'
+import type { MethodResult } from './result.ts'
+
+/**
+ * Authenticates an opaque OAuth 2.0 access token checked at the provider.
+ *
+ * - Client credentials grant: an active token of one of `clientCredentials.clientIds`
+ *   (with the configured scope) runs as `clientCredentials.serviceAccount`.
+ * - Authorization grant: an active token runs as the user its username attribute names.
+ *
+ * Inactive or expired tokens, and a provider refusing the configured client
+ * credentials, are the documented 401 "Expired Token / invalid_client_ID".
+ */
+export async function authenticateOAuth(token: string, introspector: OAuthIntrospector, config: Config, stores: Stores): Promise<MethodResult> {
+  const info = await introspector.inspect(token)
+  if (!info.active) return { ok: false, error: 'client_credentials_invalid', detail: info.reason }
+  const { clientCredentials, usernamePattern, usernameAttribute } = config.oauth
+  let username: string | undefined
+  if (info.clientId !== undefined && clientCredentials.clientIds.includes(info.clientId)) {
+    if (clientCredentials.scope !== undefined && !info.scopes.includes(clientCredentials.scope)) {
+      return { ok: false, error: 'client_credentials_invalid', detail: `token lacks scope ${clientCredentials.scope}` }
+    }
+    username = clientCredentials.serviceAccount
+  } else {
+    const attribute = info.username
+    username = attribute !== undefined && usernamePattern !== undefined ? new RegExp(usernamePattern).exec(attribute)?.[1] : attribute
+    if (!username) return { ok: false, error: 'user_not_found', detail: `no usable ${usernameAttribute} attribute` }
+  }
+  const user = await stores.users.find(username!)
+  if (!user) return { ok: false, error: 'user_not_found', detail: `no user ${username}` }
+  if (!user.active) return { ok: false, error: 'token_use_denied', user: user.username }
+  return { ok: true, user, via: 'oauth' }
+}
