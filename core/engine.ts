@@ -82,7 +82,7 @@ export async function decide(
     return pass('bypass', fields)
   }
 
-  const credentials = parseAuthorization(request.headers.get('authorization'))
+  const credentials = readCredentials(request, config)
   const scheme = schemeOf(credentials)
   if (credentials.scheme === 'none') {
     if (compiled.restricted(segments)) return deny('public_api_restricted', 'none', fields, config)
@@ -90,12 +90,15 @@ export async function decide(
   }
   let result: MethodResult
   try {
-    result = await verify(credentials, config, stores, providers, now)
+    result = await verify(credentials, config, stores, providers, now, fields.client)
   } catch (error) {
     if (error instanceof ProviderUnavailableError) return deny('provider_unavailable', scheme, fields, config, undefined, error.message)
     return deny('store_unavailable', scheme, fields, config)
   }
-  if (!result.ok) return deny(result.error, scheme, fields, config, result.user, result.detail)
+  if (!result.ok) {
+    const refusal = deny(result.error, scheme, fields, config, result.user, result.detail)
+    return result.headers ? { ...refusal, headers: { ...refusal.headers, ...result.headers } } : refusal
+  }
 
   const { user, via, tokenId } = result
   const refused = groupRefusal(user, request.method, tokenRoute(segments, config) !== undefined, config)
@@ -141,7 +144,21 @@ export async function decide(
   }
 }
 
-async function verify(credentials: Credentials, config: Config, stores: Stores, providers: Providers, now: number): Promise<MethodResult> {
+/**
+ * The request's credentials: its Authorization header, or with REST SSO on and no
+ * header, the `os_username`/`os_password` query parameters (read as Basic credentials).
+ */
+function readCredentials(request: AuthRequest, config: Config): Credentials {
+  const header = request.headers.get('authorization')
+  if (header !== null || !config.restSso.enabled || !request.target.includes('os_username=')) return parseAuthorization(header)
+  const query = new URLSearchParams(request.target.slice(request.target.indexOf('?') + 1))
+  const username = query.get('os_username')
+  const secret = query.get('os_password')
+  if (!username || !secret || query.getAll('os_username').length > 1 || query.getAll('os_password').length > 1) return { scheme: 'malformed' }
+  return { scheme: 'basic', username, secret }
+}
+
+async function verify(credentials: Credentials, config: Config, stores: Stores, providers: Providers, now: number, client: string): Promise<MethodResult> {
   switch (credentials.scheme) {
     case 'none':
       return { ok: false, error: 'credentials_missing' }
@@ -158,8 +175,8 @@ async function verify(credentials: Credentials, config: Config, stores: Stores, 
       if (isWellFormedToken(credentials.secret)) {
         return authenticateApiToken(credentials.secret, credentials.username, config, stores, now)
       }
-      if (!config.basicAuth.passwords) return { ok: false, error: 'basic_auth_disabled' }
-      return authenticatePassword(credentials.username, credentials.secret, stores)
+      if (!config.basicAuth.passwords && !config.restSso.enabled) return { ok: false, error: 'basic_auth_disabled' }
+      return authenticatePassword(credentials.username, credentials.secret, client, config, stores, providers)
   }
 }
 

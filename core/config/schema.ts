@@ -235,6 +235,31 @@ export const configSchema = z.strictObject({
       }),
     }, section)
     .prefault({}),
+  passwordLockout: z
+    .strictObject({
+      maxFailures: positiveInt().max(1000, { error: 'expected at most 1000' }).default(10).meta({
+        description: 'Failed password attempts (per username, and per client address) within windowSeconds that lock further attempts.',
+      }),
+      windowSeconds: positiveInt().max(86_400, { error: 'expected at most 86400' }).default(900),
+      lockSeconds: positiveInt().max(86_400, { error: 'expected at most 86400' }).default(300).meta({
+        description: 'How long attempts are refused (429, audited) once locked; the lock ends on its own.',
+      }),
+    }, section)
+    .prefault({}),
+  restSso: z
+    .strictObject({
+      enabled: flag().default(false).meta({
+        description: "OpenID Connect REST SSO: passwords (Basic, or os_username/os_password query parameters) are checked at the provider's token endpoint instead of locally.",
+      }),
+      tokenEndpoint: providerUrl().optional().meta({ description: "The provider's token endpoint (resource owner password credentials grant)." }),
+      clientId: z.string({ error: 'expected the client id' }).min(1).optional(),
+      clientSecret: z.string({ error: 'expected the client secret' }).min(1).optional().meta({ description: 'Omit for a public client.' }),
+      scope: z.string({ error: 'expected a scope' }).default('openid'),
+    }, section)
+    .prefault({})
+    .refine((r) => !r.enabled || (r.tokenEndpoint !== undefined && r.clientId !== undefined), {
+      error: 'expected tokenEndpoint and clientId when enabled',
+    }),
   jwt: z
     .strictObject({
       issuers: z.array(jwtIssuer, { error: 'expected a list of issuers' }).default([]).meta({

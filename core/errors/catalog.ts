@@ -172,6 +172,12 @@ export const catalog = {
     when: 'The token (or, for other methods, the user) made rateLimit.limit requests within the last rateLimit.windowSeconds; Retry-After says when to retry.',
     outcome: 'rate-limited',
   }),
+  login_throttled: entry({
+    status: 429,
+    message: 'Too many failed login attempts: retry later',
+    when: 'The username or the client address failed passwordLockout.maxFailures password attempts within the window; refused without checking until Retry-After.',
+    outcome: 'rate-limited',
+  }),
   provider_unavailable: entry({
     status: 503,
     message: 'Identity provider unavailable',

@@ -1,14 +1,47 @@
 import type { Stores } from '../../storage/types.ts'
+import type { Config } from '../config/load.ts'
+import { LoginThrottle } from '../policy/login-throttle.ts'
+import type { Providers } from '../providers/runtime.ts'
 import type { MethodResult } from './result.ts'
 
 /**
- * Authenticates a username (or email address) and password against the directory. An
- * unknown user, an inactive one and a wrong password get the same answer, and the
- * directory hashes something in every case so the time does not tell them apart.
+ * Authenticates a username (or email address) and password: at the provider when REST
+ * SSO is on, otherwise against the directory. Locally, an unknown user, an inactive one
+ * and a wrong password get the same answer, and the directory hashes something in every
+ * case so the time does not tell them apart. Either way, attempts go through the login
+ * throttle: a locked username or client address is refused before any check.
  */
-export async function authenticatePassword(name: string, password: string, stores: Stores): Promise<MethodResult> {
+export async function authenticatePassword(
+  name: string,
+  password: string,
+  client: string,
+  config: Config,
+  stores: Stores,
+  providers: Providers,
+): Promise<MethodResult> {
+  const keys = LoginThrottle.keys(name, client)
+  const wait = providers.throttle.lockedFor(keys)
+  if (wait > 0) return { ok: false, error: 'login_throttled', headers: { 'retry-after': String(Math.ceil(wait / 1000)) } }
+  const result = providers.passwordGrant ? await viaProvider(name, password, providers, stores) : await locally(name, password, stores)
+  if (result.ok) providers.throttle.succeed(keys)
+  else if (result.error === 'password_invalid' && providers.throttle.fail(keys)) {
+    return { ...result, detail: `${result.detail ?? 'wrong credentials'}; attempts locked for ${config.passwordLockout.lockSeconds} s` }
+  }
+  return result
+}
+
+async function locally(name: string, password: string, stores: Stores): Promise<MethodResult> {
   const user = await stores.users.find(name)
   const valid = await stores.users.verifyPassword(user?.username ?? name, password)
   if (!user || !valid || !user.active) return { ok: false, error: 'password_invalid' }
   return { ok: true, user, via: 'password' }
+}
+
+async function viaProvider(name: string, password: string, providers: Providers, stores: Stores): Promise<MethodResult> {
+  const verdict = await providers.passwordGrant!.check(name, password)
+  if (!verdict.ok) return { ok: false, error: 'password_invalid', detail: `provider refused: ${verdict.reason}` }
+  const user = await stores.users.find(name)
+  if (!user) return { ok: false, error: 'user_not_found', detail: `no user ${name}` }
+  if (!user.active) return { ok: false, error: 'password_invalid', detail: 'user inactive' }
+  return { ok: true, user, via: 'rest-sso' }
 }

@@ -1,17 +1,23 @@
 import type { Config } from '../config/load.ts'
+import { LoginThrottle } from '../policy/login-throttle.ts'
 import { OAuthIntrospector } from './introspection.ts'
+import { PasswordGrant } from './password-grant.ts'
 import { JwtVerifier } from './jwt-verifier.ts'
 
 /**
- * The identity-provider state an engine keeps between requests: fetched key sets and
- * verified-token caches. `createPortcullis` makes one; a bare `authenticate()` call
- * without one makes a fresh one (correct, but nothing is cached across calls).
+ * The state an engine keeps between requests: fetched key sets, verified-token and
+ * introspection caches, the login throttle. `createPortcullis` makes one; a bare
+ * `authenticate()` call without one makes a fresh one (correct, but nothing is cached
+ * or counted across calls).
  */
 export interface Providers {
   /** `undefined` when no JWT issuer is configured. */
   readonly jwt: JwtVerifier | undefined
   /** `undefined` when neither introspection nor userinfo is configured. */
   readonly oauth: OAuthIntrospector | undefined
+  /** `undefined` unless REST SSO is on. */
+  readonly passwordGrant: PasswordGrant | undefined
+  readonly throttle: LoginThrottle
 }
 
 /** I/O for the providers. */
@@ -41,5 +47,12 @@ export function createProviders(config: Config, io: ProviderIo = {}): Providers 
       config.oauth.introspection || config.oauth.userinfoEndpoint
         ? new OAuthIntrospector(config.oauth, { fetch: fetchImpl, now, timeoutMs: providers.timeoutMs })
         : undefined,
+    passwordGrant: config.restSso.enabled ? new PasswordGrant(config.restSso, { fetch: fetchImpl, timeoutMs: providers.timeoutMs }) : undefined,
+    throttle: new LoginThrottle({
+      maxFailures: config.passwordLockout.maxFailures,
+      windowMs: config.passwordLockout.windowSeconds * 1000,
+      lockMs: config.passwordLockout.lockSeconds * 1000,
+      now,
+    }),
   }
 }
