@@ -3,6 +3,7 @@ import { logLine } from './audit/log-line.ts'
 import { loadConfig, type Config } from './config/load.ts'
 import type { ConfigInput } from './config/schema.ts'
 import type { Outcome } from './decision.ts'
+import { testToken, type TestableTokenType, type TokenDiagnosis } from './diagnostics/test-token.ts'
 import { decide } from './engine.ts'
 import { deny } from './errors/deny.ts'
 import { normalizePath } from './http/path.ts'
@@ -36,6 +37,8 @@ export interface Portcullis {
   handle(request: AuthRequest): Promise<Outcome>
   /** Token management for programmatic use (the HTTP routes call the same service). */
   tokens(origin?: { method: string; path: string; client: string }): TokenService
+  /** The test-token diagnostic: whether a token is valid, whose it is, and why not. */
+  testToken(type: TestableTokenType, token: string): Promise<TokenDiagnosis>
   /** Applies audit retention and deletes long-expired tokens once. */
   maintain(): Promise<MaintenanceReport>
   /** Runs {@link Portcullis.maintain} now and on a schedule until `stop()`. */
@@ -73,7 +76,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       const rest = tokenRoute(segments!, config)
       if (rest) {
         try {
-          const answer = await handleTokenRoute(request, rest, caller, config, stores, now)
+          const answer = await handleTokenRoute(request, rest, caller, config, stores, providers, now)
           outcome = { ...answer, headers: { ...caller.headers, ...answer.headers } }
         } catch {
           outcome = deny('store_unavailable', 'none', { ...caller.audit, time: now() }, config, caller.user.username)
@@ -99,6 +102,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     handle,
     tokens: (origin = { method: '-', path: '-', client: 'local' }) => new TokenService(config, stores, origin, now),
     maintain,
+    testToken: (type, token) => testToken(type, token, config, stores, providers, now()),
     startMaintenance: (scheduleOptions) => schedule(maintain, scheduleOptions),
   }
 }

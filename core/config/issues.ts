@@ -10,13 +10,14 @@ export interface Problem {
  * Turns a schema issue into `path: expected ..., got ...`. The "expected" part is the
  * field's own error text in the schema; the "got" part shows the offending value briefly.
  */
-export function describeIssue(issue: zcore.$ZodIssue): Problem {
+export function describeIssue(issue: zcore.$ZodIssue, secret = false): Problem {
   const path = issue.path.length ? issue.path.join('.') : '(root)'
   if (issue.code === 'unrecognized_keys') {
     const names = issue.keys.map((k) => `"${k}"`).join(', ')
     return { path, message: `unknown field${issue.keys.length > 1 ? 's' : ''} ${names}` }
   }
-  return { path, message: `${issue.message}, got ${show(issue.input)}` }
+  // A secret field's value is never shown back, not even in part.
+  return { path, message: secret ? issue.message : `${issue.message}, got ${show(issue.input)}` }
 }
 
 function show(value: unknown): string {

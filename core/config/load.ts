@@ -71,7 +71,7 @@ export class ConfigError extends Error {
  */
 export function loadConfig(input: unknown): Config {
   const result = configSchema.safeParse(input ?? {}, { reportInput: true })
-  if (!result.success) throw new ConfigError(result.error.issues.map(describeIssue))
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue)))
   const settings = result.data
   const compiled: CompiledConfig = {
     prefix: compilePrefix(settings.protectedPrefix),

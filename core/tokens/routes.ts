@@ -9,6 +9,7 @@
  * | GET | `/auth/1/token/{id}` | expiry details |
  * | DELETE | `/auth/1/token/{id}` | revoke |
  * | DELETE | `/auth/1/token/expired` | delete expired tokens (`?username=` for another user) |
+ * | POST | `/auth/1/token/test` | the test-token diagnostic (`{"type","token"}`), for admins |
  */
 import { z } from 'zod'
 import type { AuditRecord } from '../../storage/types.ts'
@@ -20,6 +21,9 @@ import type { AuthRequest } from '../request.ts'
 import type { Stores } from '../../storage/types.ts'
 import { maxTokenNameLength, TokenService, type ServiceResult } from './service.ts'
 import { validityChoices } from './validity.ts'
+import { testableTokenTypes, testToken } from '../diagnostics/test-token.ts'
+import { holds } from '../policy/permissions.ts'
+import type { Providers } from '../providers/runtime.ts'
 
 const routeSegments = ['auth', '1', 'token']
 
@@ -45,6 +49,11 @@ const createBody = z.strictObject({
   username: z.string({ error: 'expected a username' }).min(1, { error: 'expected a username' }).optional(),
 }, { error: 'expected a JSON object' })
 
+const testBody = z.strictObject({
+  type: z.enum(testableTokenTypes, { error: `expected one of ${testableTokenTypes.map((t) => `"${t}"`).join(', ')}` }),
+  token: z.string({ error: 'expected the token as a string' }).min(1, { error: 'expected a non-empty token' }).max(8192, { error: 'expected at most 8192 characters' }),
+}, { error: 'expected a JSON object' })
+
 const jsonHeaders = { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store' }
 
 /** Serves one token API request for an authenticated caller. */
@@ -54,6 +63,7 @@ export async function handleTokenRoute(
   caller: Allow,
   config: Config,
   stores: Stores,
+  providers: Providers,
   now: () => number,
 ): Promise<Respond | Deny> {
   const fields = { method: caller.audit.method, path: caller.audit.path, client: caller.audit.client }
@@ -86,10 +96,17 @@ export async function handleTokenRoute(
   if (rest.length === 0) {
     if (method === 'GET') return answer(await service.list(actor, username), 'authenticate')
     if (method !== 'POST') return allowOnly('GET, POST')
-    const input = await readCreateBody(request)
+    const input = await readBody(request, createBody, '{"name":"ci","validity":"6m"}')
     if (typeof input === 'string') return refuse('token_request_invalid', 'token.create', input)
     const created = await service.create(actor, { name: input.name, validity: input.validity, ...(input.username !== undefined && { owner: input.username }) })
     return answer(created, 'token.create', 201)
+  }
+  if (rest.length === 1 && rest[0] === 'test') {
+    if (method !== 'POST') return allowOnly('POST')
+    if (!holds(actor, config.compiled.grants.createForOthers, config)) return refuse('token_generation_denied', 'authenticate')
+    const input = await readBody(request, testBody, '{"type":"api-token","token":"pcl_..."}', ['token'])
+    if (typeof input === 'string') return refuse('token_request_invalid', 'authenticate', input)
+    return answer({ ok: true, value: await testToken(input.type, input.token, config, stores, providers, now()) }, 'authenticate')
   }
   if (rest.length === 1 && rest[0] === 'expired') {
     if (method !== 'DELETE') return allowOnly('DELETE')
@@ -105,7 +122,11 @@ export async function handleTokenRoute(
 }
 
 /** The parsed create body, or a description of what is wrong with it. */
-async function readCreateBody(request: AuthRequest): Promise<z.output<typeof createBody> | string> {
+/**
+ * The parsed body, or a description of what is wrong with it. Problems with the fields
+ * named in `secrets` never show the value sent.
+ */
+async function readBody<S extends z.ZodType>(request: AuthRequest, schema: S, example: string, secrets: readonly string[] = []): Promise<z.output<S> | string> {
   let text: string
   try {
     if (!request.body) return 'body: this server does not pass request bodies to Portcullis'
@@ -117,12 +138,12 @@ async function readCreateBody(request: AuthRequest): Promise<z.output<typeof cre
   try {
     json = JSON.parse(text)
   } catch {
-    return 'body: expected JSON such as {"name":"ci","validity":"6m"}'
+    return `body: expected JSON such as ${example}`
   }
-  const parsed = createBody.safeParse(json, { reportInput: true })
+  const parsed = schema.safeParse(json, { reportInput: true })
   if (parsed.success) return parsed.data
   return parsed.error.issues.map((issue) => {
-    const p = describeIssue(issue)
+    const p = describeIssue(issue, secrets.includes(String(issue.path[0])))
     return `${p.path}: ${p.message}`
   }).join('; ')
 }
