@@ -59,7 +59,8 @@ export function schedule(run: () => Promise<MaintenanceReport>, options: Mainten
   const tick = () => {
     if (running) return
     running = true
-    run().then(options.onRun, onError).finally(() => (running = false))
+    // onRun inside the chain: a throwing callback is reported, not an unhandled rejection.
+    run().then((report) => options.onRun?.(report)).catch(onError).finally(() => (running = false))
   }
   const timer: unknown = setInterval(tick, intervalMs)
   // Node's timers have unref(); Deno's and the web's are plain numbers.

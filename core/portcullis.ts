@@ -87,6 +87,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     if (outcome.kind === 'pass' && outcome.reason !== 'bypass') return outcome
     log?.(logLine(outcome.audit), outcome.audit)
     if (!audit) return outcome
+    // A store already failed this request: try the audit write but do not wait for it, so
+    // the 503 goes out within one store timeout rather than two.
+    if (outcome.kind === 'deny' && outcome.error === 'store_unavailable') {
+      Promise.resolve(audit.append(outcome.audit)).catch(() => {})
+      return outcome
+    }
     try {
       await audit.append(outcome.audit)
     } catch {
