@@ -3,10 +3,19 @@
  * No authentication rule lives here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Allow, AuthRequest, HeaderReader, Portcullis } from '../core/index.ts'
-import { maxBodyBytes } from '../core/index.ts'
+import type { Allow, Portcullis } from '../core/index.ts'
+import { toAuthRequest } from './node-request.ts'
 
-/** A Node handler that also receives the authenticated caller (`undefined` when the request passed). */
+export { toAuthRequest }
+
+/**
+ * A Node handler that also receives the authenticated caller (`undefined` when the request passed).
+ *
+ * @example
+ * ```ts
+ * const hello: AuthenticatedHandler = (req, res, auth) => res.end(auth ? auth.user.username : 'public')
+ * ```
+ */
 export type AuthenticatedHandler = (req: IncomingMessage, res: ServerResponse, auth: Allow | undefined) => void | Promise<void>
 
 /**
@@ -39,47 +48,4 @@ export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedHan
       },
     ).catch((error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error))))
   }
-}
-
-/** The framework-neutral request of a Node `IncomingMessage`. */
-export function toAuthRequest(req: IncomingMessage): AuthRequest {
-  return {
-    method: req.method ?? 'GET',
-    target: req.url ?? '/',
-    headers: rawHeaderReader(req.rawHeaders),
-    peer: req.socket.remoteAddress ?? '',
-    body: () => readBody(req),
-  }
-}
-
-/**
- * Reads headers from `rawHeaders`, joining repeats with ", " as fetch does: Node's
- * `req.headers` keeps only the first Authorization header, which would hide a duplicate.
- */
-function rawHeaderReader(raw: string[]): HeaderReader {
-  return {
-    get(name) {
-      const wanted = name.toLowerCase()
-      let value: string | null = null
-      for (let i = 0; i < raw.length; i += 2) {
-        if (raw[i]!.length === wanted.length && raw[i]!.toLowerCase() === wanted) {
-          value = value === null ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`
-        }
-      }
-      return value
-    },
-  }
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > maxBodyBytes) throw new RangeError(`body: larger than ${maxBodyBytes} bytes`)
-    chunks.push(chunk)
-  }
-  return utf8.decode(Buffer.concat(chunks))
 }

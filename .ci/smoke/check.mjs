@@ -1,6 +1,7 @@
 // Exercises the built package the way a consumer would: create a token, authenticate with it.
 // Shared by the ESM, CJS and Deno smoke runs; prints "N passed, N failed".
-export async function check(core, memory, node, conformance) {
+// `adapters` holds the adapter entry points the runtime loads: { hapi, koa, fetch, deno }.
+export async function check(core, memory, node, conformance, adapters = {}) {
   const results = []
   const test = async (name, fn) => {
     try {
@@ -11,7 +12,10 @@ export async function check(core, memory, node, conformance) {
     }
   }
   await test('exports', () => {
-    for (const [mod, names] of [[core, ['authenticate', 'createPortcullis', 'loadConfig', 'catalog']], [memory, ['memoryStores']], [node, ['withPortcullis']], [conformance, ['runConformance', 'scenarios']]]) {
+    for (const [mod, names] of [
+      [core, ['authenticate', 'createPortcullis', 'loadConfig', 'catalog']], [memory, ['memoryStores']], [node, ['withPortcullis']], [conformance, ['runConformance', 'scenarios']],
+      [adapters.hapi, ['portcullisPlugin']], [adapters.koa, ['portcullisKoa']], [adapters.fetch, ['withPortcullis', 'toAuthRequest']], [adapters.deno, ['withPortcullis']],
+    ]) {
       if (!mod) continue
       for (const n of names) if (mod[n] === undefined) throw new Error(`missing export ${n}`)
     }
@@ -25,6 +29,23 @@ export async function check(core, memory, node, conformance) {
     const outcome = await portcullis.handle({ method: 'GET', target: '/rest/x', headers: new Headers({ authorization: `Bearer ${created.value.token}` }), peer: '127.0.0.1' })
     if (outcome.kind !== 'allow' || outcome.user.username !== 'alice') throw new Error(`expected allow, got ${outcome.kind}`)
   })
+  for (const [name, wrap] of [
+    ['fetch', (p, handler) => adapters.fetch.withPortcullis(p, handler, () => '127.0.0.1')],
+    ['deno', (p, handler) => (request) => adapters.deno.withPortcullis(p, handler)(request, { remoteAddr: { hostname: '127.0.0.1' } })],
+  ]) {
+    if (!adapters[name]) continue
+    await test(`${name} adapter: Request in, Response out`, async () => {
+      const stores = memory.memoryStores({ passwordIterations: 1000 })
+      const alice = await stores.users.add({ username: 'alice', password: 'pw' })
+      const portcullis = core.createPortcullis({ config: {}, stores })
+      const created = await portcullis.tokens().create(alice, { name: 'smoke', validity: '1m' })
+      const handler = wrap(portcullis, (_request, auth) => new Response(auth ? auth.user.username : 'anonymous'))
+      const allowed = await handler(new Request('http://localhost/rest/x', { headers: { authorization: `Bearer ${created.value.token}` } }))
+      if (allowed.status !== 200 || (await allowed.text()) !== 'alice') throw new Error(`expected alice, got ${allowed.status}`)
+      const denied = await handler(new Request('http://localhost/rest/x'))
+      if (denied.status !== 401 || !(await denied.text()).includes('"status":"ERROR"')) throw new Error(`expected 401, got ${denied.status}`)
+    })
+  }
   await test('config error lists fields', () => {
     try {
       core.loadConfig({ apiTokens: { maxPerUser: -1 } })

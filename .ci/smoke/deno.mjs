@@ -1,6 +1,8 @@
 // The runtime-neutral entry points only: Deno imports the built ESM files directly.
 import * as core from '../../dist/core/index.js'
 import * as memory from '../../dist/storage/memory/index.js'
+import * as fetch from '../../dist/adapters/fetch.js'
+import * as deno from '../../dist/adapters/deno.js'
 import { check } from './check.mjs'
 
-Deno.exit((await check(core, memory, undefined, undefined)) ? 1 : 0)
+Deno.exit((await check(core, memory, undefined, undefined, { fetch, deno })) ? 1 : 0)

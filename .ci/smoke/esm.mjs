@@ -2,6 +2,10 @@ import * as core from 'portcullis'
 import * as node from 'portcullis/node'
 import * as memory from 'portcullis/storage/memory'
 import * as conformance from 'portcullis/conformance'
+import * as hapi from 'portcullis/hapi'
+import * as koa from 'portcullis/koa'
+import * as fetch from 'portcullis/fetch'
+import * as deno from 'portcullis/deno'
 import { check } from './check.mjs'
 
-process.exitCode = (await check(core, memory, node, conformance)) ? 1 : 0
+process.exitCode = (await check(core, memory, node, conformance, { hapi, koa, fetch, deno })) ? 1 : 0

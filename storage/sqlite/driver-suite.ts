@@ -1,0 +1,284 @@
+/**
+ * The SQLite store's tests for one driver: the shared store contract on a fresh file per
+ * test, then what only a file store has (reopening, schema versions, bad files, several
+ * connections). Runs under vitest with better-sqlite3 (`contract.test.ts`) and under
+ * `deno test` with node:sqlite (`contract.deno.test.ts`), so it uses only what the Deno
+ * shim of vitest offers.
+ */
+import { createHash } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { hashToken } from '../../core/tokens/format.ts'
+import { storeContract } from '../contract.ts'
+import type { AuditRecord, TokenRecord } from '../types.ts'
+import type { SqliteDriver } from './driver.ts'
+import { SqliteStoreError } from './errors.ts'
+import { applicationId, migrate, schemaVersion } from './schema/migrations.ts'
+import { openSqliteStores, type SqliteStores } from './stores.ts'
+
+/** A fresh directory under the system's temporary directory. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'portcullis-sqlite-'))
+}
+
+const token = (id: string, owner = 'alice'): TokenRecord => ({
+  id,
+  hash: hashToken(`token of ${id}`),
+  owner,
+  name: `token ${id}`,
+  createdAt: 1_000,
+  expiresAt: null,
+  createdBy: owner,
+})
+
+const fingerprint = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
+
+/** Registers the store contract and the file tests for one driver. */
+export function sqliteSuite(name: string, driver: SqliteDriver): void {
+  storeContract(`sqlite (${name})`, async () => {
+    const dir = tempDir()
+    const stores = openSqliteStores({ path: join(dir, 'store.sqlite'), driver, passwordIterations: 1000 })
+    return {
+      stores,
+      close: async () => {
+        stores.close()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  })
+
+  describe(`sqlite store file (${name})`, () => {
+    let dir: string
+    let path: string
+    const open: SqliteStores[] = []
+    const openStores = (at = path) => {
+      const stores = openSqliteStores({ path: at, driver, passwordIterations: 1000 })
+      open.push(stores)
+      return stores
+    }
+    const failure = (at = path): SqliteStoreError => {
+      try {
+        openStores(at)
+      } catch (error) {
+        expect(error).toBeInstanceOf(SqliteStoreError)
+        return error as SqliteStoreError
+      }
+      throw new Error(`opening ${at} did not fail`)
+    }
+    const raw = (body: (db: ReturnType<SqliteDriver>) => void) => {
+      const db = driver(path)
+      try {
+        body(db)
+      } finally {
+        db.close()
+      }
+    }
+
+    beforeEach(() => {
+      dir = tempDir()
+      path = join(dir, 'store.sqlite')
+    })
+    afterEach(() => {
+      for (const stores of open.splice(0)) stores.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    it('creates a WAL file at the current schema version, marked as a Portcullis store', () => {
+      openStores().close()
+      open.length = 0
+      raw((db) => {
+        expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: schemaVersion })
+        expect(db.prepare('PRAGMA application_id').get()).toEqual({ application_id: applicationId })
+        expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' })
+      })
+    })
+
+    it('keeps tokens, users, audit and rate-limit counts across a reopen', async () => {
+      const first = openStores()
+      first.tokens.insert(token('t1'), 10)
+      await first.users.add({ username: 'alice', email: 'Alice@Example.com', password: 'pw', groups: ['b', 'a'] })
+      first.audit.append({ time: 5, event: 'authenticate', outcome: 'success', reason: 'api-token', method: 'GET', path: '/rest/x', client: '::1' })
+      first.rateLimit.consume('k', 2, 60_000, 1_000)
+      first.close()
+      open.length = 0
+      const again = openStores()
+      expect(again.tokens.findById('t1')).toEqual(token('t1'))
+      expect(again.users.find('alice@example.com')).toMatchObject({ username: 'alice', groups: ['b', 'a'] })
+      expect(await again.users.verifyPassword('alice', 'pw')).toBe(true)
+      expect(again.audit.query().map((r) => r.time)).toEqual([5])
+      expect(again.rateLimit.consume('k', 2, 60_000, 2_000)).toEqual({ allowed: true, remaining: 0, resetMs: 59_000 })
+      expect(again.rateLimit.consume('k', 2, 60_000, 3_000).allowed).toBe(false)
+    })
+
+    it('shares one file between connections: limits hold across them', () => {
+      const a = openStores()
+      const b = openStores()
+      let allowed = 0
+      for (let i = 0; i < 20; i++) if ((i % 2 ? a : b).rateLimit.consume('k', 7, 60_000, 1_000 + i).allowed) allowed++
+      expect(allowed).toBe(7)
+      expect(a.tokens.insert(token('t1'), 2)).toBe('inserted')
+      expect(b.tokens.insert(token('t2'), 2)).toBe('inserted')
+      expect(a.tokens.insert(token('t3'), 2)).toBe('limit-reached')
+      expect(b.tokens.findById('t1')).toEqual(token('t1'))
+    })
+
+    it('refuses a file from a newer schema, naming both versions, and leaves it untouched', () => {
+      openStores().close()
+      open.length = 0
+      raw((db) => db.exec(`PRAGMA user_version = ${schemaVersion + 1}`))
+      const before = fingerprint(path)
+      const error = failure()
+      expect(error.code).toBe('ERR_PORTCULLIS_SQLITE_NEWER_SCHEMA')
+      expect(error.message).toContain(path)
+      expect(error.message).toContain(`schema version is ${schemaVersion + 1}, this version reads up to ${schemaVersion}`)
+      expect(fingerprint(path)).toBe(before)
+    })
+
+    it('refuses a corrupt file (random bytes) and leaves it untouched', () => {
+      writeFileSync(path, crypto.getRandomValues(new Uint8Array(8192)))
+      const before = fingerprint(path)
+      const error = failure()
+      expect(error.code).toBe('ERR_PORTCULLIS_SQLITE_NOT_A_DATABASE')
+      expect(error.message).toContain(`${path} is not a SQLite database or is corrupt`)
+      expect(fingerprint(path)).toBe(before)
+    })
+
+    it('refuses a text file', () => {
+      writeFileSync(path, 'portcullis: this is not a database\n'.repeat(20))
+      expect(failure().code).toBe('ERR_PORTCULLIS_SQLITE_NOT_A_DATABASE')
+    })
+
+    it("refuses another application's database instead of adding tables to it", () => {
+      raw((db) => db.exec('CREATE TABLE notes (body TEXT); PRAGMA application_id = 42; PRAGMA user_version = 3'))
+      const error = failure()
+      expect(error.code).toBe('ERR_PORTCULLIS_SQLITE_NOT_PORTCULLIS')
+      expect(error.message).toContain('application_id 42, schema version 3')
+      raw((db) => expect(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all().map((r) => r.name)).toEqual(['notes']))
+    })
+
+    it('cannot open a file in a missing directory, or under a path that is a file', () => {
+      const missing = failure(join(dir, 'no', 'such', 'store.sqlite'))
+      expect(missing.code).toBe('ERR_PORTCULLIS_SQLITE_CANNOT_OPEN')
+      expect(missing.message).toContain(`cannot open ${join(dir, 'no', 'such', 'store.sqlite')}`)
+      writeFileSync(join(dir, 'plain'), 'x')
+      expect(failure(join(dir, 'plain', 'store.sqlite')).code).toBe('ERR_PORTCULLIS_SQLITE_CANNOT_OPEN')
+    })
+
+    describe('migrations', () => {
+      const one = 'CREATE TABLE one (a INTEGER)'
+      const two = 'CREATE TABLE two (b INTEGER); INSERT INTO one VALUES (2)'
+      const tables = (db: ReturnType<SqliteDriver>) =>
+        db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all().map((r) => r.name)
+
+      it('applies the pending ones in order, once', () => {
+        raw((db) => {
+          migrate(db, path, [one])
+          expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 })
+          migrate(db, path, [one, two])
+          migrate(db, path, [one, two])
+          expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 })
+          expect(tables(db)).toEqual(['one', 'two'])
+          expect(db.prepare('SELECT count(*) AS n FROM one').get()).toEqual({ n: 1 })
+        })
+      })
+
+      it('applies all pending ones or none: a failing one leaves the file at its old version', () => {
+        raw((db) => {
+          migrate(db, path, [one])
+          expect(() => migrate(db, path, [one, two, 'CREATE TABLE three (c); SELECT * FROM nowhere'])).toThrow(/nowhere/)
+          expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 })
+          expect(tables(db)).toEqual(['one'])
+        })
+      })
+    })
+
+    it('round-trips every audit field, leaving absent ones absent', () => {
+      const stores = openStores()
+      const full: AuditRecord = {
+        time: 1_700_000_000_123,
+        event: 'token.create',
+        outcome: 'success',
+        reason: 'api-token',
+        detail: 'for "bob" ✓',
+        user: 'admin',
+        owner: 'bob',
+        via: 'password',
+        tokenId: 'tok1',
+        method: 'POST',
+        path: '/rest/auth/1/token',
+        client: '2001:db8::1',
+        degraded: true,
+      }
+      const bare: AuditRecord = { time: 1, event: 'authenticate', outcome: 'pass', reason: 'bypass', method: 'GET', path: '/status', client: '::1' }
+      stores.audit.append(full)
+      stores.audit.append(bare)
+      const [newest, oldest] = stores.audit.query()
+      expect(newest).toEqual(full)
+      expect(oldest).toEqual(bare)
+      expect(Object.keys(oldest!).sort()).toEqual(Object.keys(bare).sort())
+      expect(Object.isFrozen(newest)).toBe(true)
+    })
+
+    it('keeps group order, replaces groups on update, and finds emails in any case', async () => {
+      const stores = openStores()
+      await stores.users.add({ username: 'élise', email: 'Élise@Example.com', groups: ['zeta', 'alpha', 'mid'] })
+      expect(stores.users.find('élise@example.com')?.groups).toEqual(['zeta', 'alpha', 'mid'])
+      expect(stores.users.update('élise', { groups: [] })?.groups).toEqual([])
+      expect(stores.users.update('élise', { displayName: 'Élise' })).toMatchObject({ displayName: 'Élise', email: 'Élise@Example.com', active: true })
+      expect(stores.users.find('')).toBeUndefined()
+      await stores.users.add({ username: 'nopass' })
+      expect(await stores.users.verifyPassword('nopass', '')).toBe(false)
+    })
+
+    it('forgets idle rate-limit keys every few thousand calls', () => {
+      const stores = openStores()
+      for (let i = 0; i < 4095; i++) stores.rateLimit.consume(`token:${i}`, 5, 1_000, i % 100)
+      const rows = () => {
+        let n = 0
+        raw((db) => (n = Number(db.prepare('SELECT count(*) AS n FROM rate_limit_log').get()!.n)))
+        return n
+      }
+      expect(rows()).toBe(4095)
+      stores.rateLimit.consume('token:busy', 5, 1_000, 10_000)
+      expect(rows()).toBe(1)
+      expect(stores.rateLimit.consume('token:7', 5, 1_000, 10_000)).toEqual({ allowed: true, remaining: 4, resetMs: 1_000 })
+    })
+
+    it('refuses by the request whose departure frees a slot, also under a lowered limit', () => {
+      const stores = openStores()
+      for (const t of [10, 10, 10, 20, 30]) stores.rateLimit.consume('k', 5, 100, t)
+      // Five counted (10, 10, 10, 20, 30): under a limit of 2 a slot frees when the one at 20 leaves.
+      expect(stores.rateLimit.consume('k', 2, 100, 50)).toEqual({ allowed: false, remaining: 0, resetMs: 70 })
+      expect(stores.rateLimit.consume('k', 5, 100, 50)).toEqual({ allowed: false, remaining: 0, resetMs: 60 })
+      expect(stores.rateLimit.consume('k', 5, 100, 110)).toEqual({ allowed: true, remaining: 2, resetMs: 10 })
+      expect(stores.rateLimit.consume('k', 5, 100, 130)).toEqual({ allowed: true, remaining: 3, resetMs: 80 })
+    })
+
+    it('spends a full password hash on an unknown user, so timing does not reveal who exists', async () => {
+      const stores = openSqliteStores({ path, driver, passwordIterations: 100_000 })
+      open.push(stores)
+      await stores.users.add({ username: 'alice', password: 'pw' })
+      const time = async (username: string) => {
+        const begin = performance.now()
+        await stores.users.verifyPassword(username, 'wrong')
+        return performance.now() - begin
+      }
+      await time('nobody') // the dummy hash is made on first use
+      // Interleaved, fastest of several: other tests running in parallel only ever slow one down.
+      const known: number[] = []
+      const unknown: number[] = []
+      for (let i = 0; i < 5; i++) {
+        known.push(await time('alice'))
+        unknown.push(await time('nobody'))
+      }
+      expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.5)
+    })
+
+    it('creates the file in an existing directory only', () => {
+      mkdirSync(join(dir, 'sub'))
+      expect(() => openStores(join(dir, 'sub', 'store.sqlite'))).not.toThrow()
+    })
+  })
+}

@@ -1,0 +1,118 @@
+import type { SqliteConnection } from '../driver.ts'
+import { SqliteStoreError } from '../errors.ts'
+import { transactions } from '../transaction.ts'
+
+/**
+ * Marks a file as a Portcullis store (`PRAGMA application_id`, "PCLS"), so another
+ * application's database is refused instead of being given our tables.
+ */
+export const applicationId = 0x50434c53
+
+/**
+ * The forward migrations; the file's `PRAGMA user_version` counts those applied. Append
+ * only: a released migration never changes, and a new column or table is a new entry.
+ */
+export const migrations: readonly string[] = [
+  // 1: tokens, users and groups, audit log, rate-limit log.
+  `
+  CREATE TABLE tokens (
+    id TEXT NOT NULL PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    created_by TEXT NOT NULL
+  );
+  CREATE INDEX tokens_by_owner ON tokens (owner, created_at);
+  CREATE INDEX tokens_by_expiry ON tokens (expires_at) WHERE expires_at IS NOT NULL;
+
+  CREATE TABLE users (
+    username TEXT NOT NULL PRIMARY KEY,
+    key TEXT NOT NULL,
+    email TEXT NOT NULL,
+    email_lower TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    time_zone TEXT NOT NULL,
+    password_hash TEXT
+  );
+  CREATE INDEX users_by_email ON users (email_lower) WHERE email_lower <> '';
+
+  CREATE TABLE user_groups (
+    username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE ON UPDATE CASCADE,
+    group_name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (username, group_name)
+  ) WITHOUT ROWID;
+  CREATE INDEX user_groups_by_group ON user_groups (group_name);
+
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT,
+    username TEXT,
+    owner TEXT,
+    via TEXT,
+    token_id TEXT,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    client TEXT NOT NULL,
+    degraded INTEGER
+  );
+  CREATE INDEX audit_log_by_time ON audit_log (time);
+  CREATE INDEX audit_log_by_user ON audit_log (username, time);
+  CREATE INDEX audit_log_by_outcome ON audit_log (outcome, time);
+
+  CREATE TABLE rate_limit_log (
+    key TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (key, seq)
+  ) WITHOUT ROWID;
+  `,
+]
+
+/** The schema version this code writes. */
+export const schemaVersion = migrations.length
+
+/**
+ * Brings the file's schema up to date in one `BEGIN IMMEDIATE` transaction: all pending
+ * migrations or none, and a second process opening the same new file waits instead of
+ * migrating twice. Refuses a file from a newer schema or another application. It always
+ * rewrites `user_version`, so a read-only file fails here, at open, not at the first
+ * token someone creates.
+ *
+ * @throws {SqliteStoreError} `ERR_PORTCULLIS_SQLITE_NEWER_SCHEMA`, `ERR_PORTCULLIS_SQLITE_NOT_PORTCULLIS`.
+ */
+export function migrate(db: SqliteConnection, path: string, list: readonly string[] = migrations): void {
+  const readVersion = db.prepare('PRAGMA user_version')
+  const readApplication = db.prepare('PRAGMA application_id')
+  const countTables = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'")
+  transactions(db)(() => {
+    const version = Number(readVersion.get()!.user_version)
+    const application = Number(readApplication.get()!.application_id)
+    const empty = Number(countTables.get()!.n) === 0
+    if (application !== applicationId && !(application === 0 && version === 0 && empty)) {
+      throw new SqliteStoreError(
+        'ERR_PORTCULLIS_SQLITE_NOT_PORTCULLIS',
+        path,
+        `${path} is a SQLite database of another application (application_id ${application}, schema version ${version}), not a Portcullis store; it was left untouched. Give Portcullis a file of its own.`,
+      )
+    }
+    if (version > list.length) {
+      throw new SqliteStoreError(
+        'ERR_PORTCULLIS_SQLITE_NEWER_SCHEMA',
+        path,
+        `${path} was written by a newer Portcullis: its schema version is ${version}, this version reads up to ${list.length}. Upgrade Portcullis to open it; the file was left untouched.`,
+      )
+    }
+    for (const sql of list.slice(version)) db.exec(sql)
+    // PRAGMA takes no parameters; both values are integers from this module.
+    db.prepare(`PRAGMA application_id = ${applicationId}`).run()
+    db.prepare(`PRAGMA user_version = ${list.length}`).run()
+  })
+}

@@ -1,0 +1,61 @@
+import type { HostTokenVerifier, Stores } from '../types.ts'
+import { SqliteAuditStore } from './audit.ts'
+import type { SqliteDriver } from './driver.ts'
+import { openDatabase, type OpenDatabaseOptions } from './open.ts'
+import { SqliteRateLimitStore } from './rate-limit.ts'
+import { SqliteTokenStore } from './tokens.ts'
+import { transactions } from './transaction.ts'
+import { SqliteUserStore } from './users.ts'
+
+/** Options of {@link openSqliteStores}. */
+export interface SqliteStoresOptions extends OpenDatabaseOptions {
+  /** The database file, created when missing (with its directory's -wal and -shm files). */
+  readonly path: string
+  /** Opens the file: `betterSqlite3` on Node, `nodeSqlite` on Deno and Node 22.5+. */
+  readonly driver: SqliteDriver
+  /** PBKDF2 work factor of passwords added later. Default `defaultIterations` (600,000). */
+  readonly passwordIterations?: number
+  readonly hostTokens?: HostTokenVerifier
+}
+
+/** SQLite stores over one connection, typed concretely so hosts and demos can seed them. */
+export interface SqliteStores extends Stores {
+  readonly tokens: SqliteTokenStore
+  readonly users: SqliteUserStore
+  readonly audit: SqliteAuditStore
+  readonly rateLimit: SqliteRateLimitStore
+  /** Closes the connection; the stores are unusable afterwards. */
+  close(): void
+}
+
+/**
+ * Opens (or creates) a SQLite store file and returns every store on it. The schema is
+ * migrated forward on open; a file that cannot be used throws a `SqliteStoreError`.
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStores } from 'portcullis/storage/sqlite'
+ * import { betterSqlite3 } from 'portcullis/storage/sqlite/better-sqlite3'
+ * const stores = openSqliteStores({ path: 'portcullis.sqlite', driver: betterSqlite3 })
+ * const portcullis = createPortcullis({ config, stores })
+ * ```
+ * @throws {SqliteStoreError} when the file is newer, corrupt, read-only or cannot be opened.
+ */
+export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
+  const db = openDatabase(options.path, options.driver, options)
+  try {
+    const transaction = transactions(db)
+    const iterations = options.passwordIterations
+    return {
+      tokens: new SqliteTokenStore(db, transaction),
+      users: new SqliteUserStore(db, transaction, iterations === undefined ? {} : { iterations }),
+      audit: new SqliteAuditStore(db, transaction),
+      rateLimit: new SqliteRateLimitStore(db, transaction),
+      ...(options.hostTokens && { hostTokens: options.hostTokens }),
+      close: () => db.close(),
+    }
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
