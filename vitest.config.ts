@@ -5,7 +5,7 @@ const reportDir = process.env.PORTCULLIS_REPORT_DIR
 
 export default defineConfig({
   test: {
-    include: ['{core,storage,adapters,conformance,demo}/**/*.test.ts'],
+    include: ['{core,storage,adapters,conformance,demo,docs}/**/*.test.ts'],
     // `*.deno.test.ts` need Deno's built-ins (node:sqlite); `npm run test:deno` runs them.
     exclude: [...configDefaults.exclude, '**/*.deno.test.ts'],
     testTimeout: 20_000,
