@@ -13,6 +13,7 @@ export default defineConfig({
     'storage/sqlite/better-sqlite3': 'storage/sqlite/better-sqlite3.ts',
     'storage/sqlite/node-sqlite': 'storage/sqlite/node-sqlite.ts',
     'storage/redis/index': 'storage/redis/index.ts',
+    'storage/contract': 'storage/contract.ts',
     'conformance/index': 'conformance/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -25,5 +26,5 @@ export default defineConfig({
   // only under it (`node:sqlite`, which tsup's default would turn into a package "sqlite").
   removeNodeProtocol: false,
   // Peer dependencies, loaded from the host's node_modules (tsup leaves peers out anyway).
-  external: ['better-sqlite3', 'ioredis'],
+  external: ['better-sqlite3', 'ioredis', 'vitest'],
 })

@@ -1,5 +1,6 @@
 import { fixture as defaultFixture, type Fixture } from './fixture.ts'
 import { send, type RawResponse } from './http.ts'
+import { startProvider, withProviderUrl } from './provider-stub.ts'
 import { scenarios as allScenarios } from './scenarios/index.ts'
 import type { Scenario, StartServer } from './types.ts'
 
@@ -29,19 +30,26 @@ export interface RunOptions {
 }
 
 /**
- * Runs one scenario: starts a fresh server for its config, sends its request over a raw
- * socket, compares status, headers and body to the byte, and closes the server.
+ * Runs one scenario: starts its stub identity provider if it has one, starts a fresh
+ * server for its config (with the provider's URL filled in), sends its request over a
+ * raw socket, compares status, headers and body to the byte, and closes both.
  */
 export async function runScenario(start: StartServer, scenario: Scenario, fixture: Fixture = defaultFixture): Promise<ScenarioResult> {
-  const server = await start({ config: scenario.config ?? {}, fixture })
+  const provider = scenario.provider && (await startProvider(scenario.provider))
   try {
-    for (const request of scenario.before ?? []) await send(server.url, request)
-    const actual = await send(server.url, scenario.request)
-    return { scenario, actual, ...verdict(scenario, actual) }
-  } catch (error) {
-    return { scenario, passed: false, problems: [`request failed: ${(error as Error).message}`] }
+    const config = provider ? withProviderUrl(scenario.config ?? {}, provider.url) : (scenario.config ?? {})
+    const server = await start({ config, fixture })
+    try {
+      for (const request of scenario.before ?? []) await send(server.url, request)
+      const actual = await send(server.url, scenario.request)
+      return { scenario, actual, ...verdict(scenario, actual) }
+    } catch (error) {
+      return { scenario, passed: false, problems: [`request failed: ${(error as Error).message}`] }
+    } finally {
+      await server.close()
+    }
   } finally {
-    await server.close()
+    await provider?.close()
   }
 }
 

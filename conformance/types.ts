@@ -56,6 +56,26 @@ export interface ScenarioExpectation {
   readonly absentHeaders?: readonly string[]
 }
 
+/**
+ * Stands for the URL of the scenario's stub identity provider in its `config`, such as
+ * `http://127.0.0.1:41234`: the runner replaces it before the server under test starts.
+ */
+export const providerUrl = '{{provider}}'
+
+/**
+ * A stub identity provider the runner starts on 127.0.0.1 for one scenario: an RFC 7662
+ * introspection endpoint at `<providerUrl>/introspect`. Plain JSON, like the rest of a scenario.
+ */
+export interface ProviderStub {
+  /** The client credentials the endpoint accepts (client_secret_basic); others get 401 `invalid_client`. */
+  readonly clientId: string
+  readonly clientSecret: string
+  /** The introspection response for each token; any other token is `{"active":false}`. */
+  readonly tokens: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  /** Answer every request with this HTTP status instead, as a failing provider does. */
+  readonly status?: number
+}
+
 /** One conformance case: a config, a request, the response it must get. */
 export interface Scenario {
   /** Stable id, kebab-case. */
@@ -64,7 +84,10 @@ export interface Scenario {
   readonly title: string
   /** The catalog error it exercises, if any (for the docs' cross-reference). */
   readonly error?: ErrorId
+  /** Raw configuration; the text {@link providerUrl} in it becomes the stub provider's URL. */
   readonly config?: ConfigInput
+  /** A stub identity provider to start for this scenario. */
+  readonly provider?: ProviderStub
   /** Requests sent first, on the same server, whose responses are not checked (to use up a rate limit, say). */
   readonly before?: readonly ScenarioRequest[]
   readonly request: ScenarioRequest

@@ -112,18 +112,40 @@ describe('authenticate', () => {
     it('protects every spelling that reaches the same path', async () => {
       for (const target of [
         '//rest/api/2/myself',
-        '/x/../rest/api/2/myself',
+        '/rest//api/2/myself/',
         '/%72est/api/2/myself',
         '/rest;jsessionid=1/api/2/myself',
         '/REST/api/2/myself',
         '/rest%2Fapi/2/myself',
         '/rest%5Capi/2/myself',
         '/rest\\api/2/myself',
-        '/x\\..\\rest/api/2/myself',
         'http://example.com/rest/api/2/myself',
+        'http://example.com\\rest\\api\\2\\myself',
       ]) {
         const decision = await run(request(target))
         expect([target, decision.kind, decision.kind === 'deny' && decision.error]).toEqual([target, 'deny', 'credentials_missing'])
+      }
+    })
+
+    it('refuses a spelling with a dot segment with 400 path_invalid, whatever the credentials', async () => {
+      const { token } = issue('alice')
+      for (const target of [
+        '/x/../rest/api/2/myself',
+        '/x\\..\\rest/api/2/myself',
+        '/rest/./api/2/myself',
+        '/rest/api/2/x/../myself',
+        '/%2e%2e/rest/api/2/myself',
+        '/rest/%2E/api/2/myself',
+        '/rest/..;x/rest/api/2/myself',
+        'http://example.com/x/../rest/api/2/myself',
+        // Outside the prefix once resolved: still refused, not passed.
+        '/rest/../status',
+        '/rest/secret/../../status',
+      ]) {
+        for (const authorization of [undefined, bearer(token), basic('alice', 'alice:pw')]) {
+          const deny = expectDeny(await run(request(target, authorization)), { error: 'path_invalid', status: 400, body: bodies.path_invalid })
+          expect([target, deny.audit.outcome]).toEqual([target, 'rejected'])
+        }
       }
     })
 
@@ -567,7 +589,7 @@ describe('authenticate', () => {
     })
 
     it('record the normalised path, method, client and time', async () => {
-      const decision = await run(request('//REST/./x/../api;jsessionid=abc/2?q=1', undefined, 'POST'), { at: now + 5 })
+      const decision = await run(request('//REST//api;jsessionid=abc/%32/?q=1', undefined, 'POST'), { at: now + 5 })
       expect(decision.audit).toEqual({
         time: now + 5,
         event: 'authenticate',
@@ -575,6 +597,19 @@ describe('authenticate', () => {
         reason: 'credentials_missing',
         method: 'POST',
         path: '/REST/api/2',
+        client: '192.0.2.10',
+      })
+    })
+
+    it('record a path with a dot segment as sent, without the query or ;parameters (a session id), refused as path_invalid', async () => {
+      const decision = await run(request('//REST/./x/../api;jsessionid=abc/2?q=1', undefined, 'POST'), { at: now + 5 })
+      expect(decision.audit).toEqual({
+        time: now + 5,
+        event: 'authenticate',
+        outcome: 'rejected',
+        reason: 'path_invalid',
+        method: 'POST',
+        path: '//REST/./x/../api/2',
         client: '192.0.2.10',
       })
     })

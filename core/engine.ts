@@ -1,8 +1,10 @@
-import type { Stores } from '../storage/types.ts'
+import type { AuditRecord, Stores } from '../storage/types.ts'
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 import { escapeControl, requestFields, type RequestFields } from './audit/record.ts'
 import type { Config } from './config/load.ts'
 import { parseAuthorization, type Credentials } from './credentials/authorization.ts'
-import type { Decision, Pass, PassReason } from './decision.ts'
+import type { Allow, Decision, Pass, PassReason } from './decision.ts'
 import type { CredentialScheme } from './errors/catalog.ts'
 import { deny } from './errors/deny.ts'
 import { normalizePath } from './http/path.ts'
@@ -120,28 +122,27 @@ export async function decide(
       headers = rateLimitHeaders(counted, limit, windowSeconds)
       if (!counted.allowed) {
         const refusal = deny('rate_limited', scheme, fields, config, user.username)
-        return { ...refusal, headers: { ...refusal.headers, ...headers }, audit: { ...refusal.audit, ...(tokenId !== undefined && { tokenId }) } }
+        const audit = tokenId === undefined ? refusal.audit : { ...refusal.audit, tokenId }
+        return { ...refusal, headers: { ...refusal.headers, ...headers }, audit }
       }
     }
   }
-  return {
-    kind: 'allow',
-    user,
+  // Built by assignment: conditional spreads (`...(x && {...})`) cost microseconds on this path.
+  const audit: Mutable<AuditRecord> = {
+    time: fields.time,
+    method: fields.method,
+    path: fields.path,
+    client: fields.client,
+    event: 'authenticate',
+    outcome: 'success',
+    reason: via,
+    user: user.username,
     via,
-    ...(tokenId !== undefined && { tokenId }),
-    headers,
-    ...(degraded && { degraded: true }),
-    audit: {
-      ...fields,
-      event: 'authenticate',
-      outcome: 'success',
-      reason: via,
-      user: user.username,
-      via,
-      ...(tokenId !== undefined && { tokenId }),
-      ...(degraded && { degraded: true }),
-    },
   }
+  const allow: Mutable<Allow> = { kind: 'allow', user, via, headers, audit }
+  if (tokenId !== undefined) allow.tokenId = audit.tokenId = tokenId
+  if (degraded) allow.degraded = audit.degraded = true
+  return allow
 }
 
 /**

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { configSchema } from '../core/config/schema.ts'
-import { catalog, errorBody } from '../core/errors/catalog.ts'
+import { catalog, errorBody, type CatalogEntry } from '../core/errors/catalog.ts'
 
 interface Node {
   type?: string | string[]
@@ -88,7 +88,7 @@ export function errorReference(): string {
     '| id | status | body | audit outcome | when |',
     '|---|---|---|---|---|',
   ]
-  for (const [id, entry] of Object.entries(catalog)) {
+  for (const [id, entry] of Object.entries(catalog) as [string, CatalogEntry][]) {
     const body = errorBody(id as keyof typeof catalog, entry.detailed ? '…' : undefined)
     out.push(`| \`${id}\` | ${entry.status} | \`${cell(body)}\` | ${entry.outcome} | ${cell(entry.when)} |`)
   }

@@ -1,5 +1,15 @@
 import type { AuditRecord } from '../../storage/types.ts'
 
+/** An RFC 9110 token: what a method from an HTTP parser always is, written bare. */
+const httpToken = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** What JSON.stringify leaves raw but some readers take as a line break or a terminal control: DEL, C1, U+2028/9. */
+const unsafe = /[\x7f-\x9f\u2028\u2029]/g
+
+/** JSON-quotes a value, also escaping the characters in {@link unsafe}. */
+function q(value: string | undefined): string {
+  return JSON.stringify(value ?? '-').replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 const descriptions: Record<AuditRecord['event'], string> = {
   authenticate: 'request',
   'token.create': 'token created',
@@ -8,9 +18,11 @@ const descriptions: Record<AuditRecord['event'], string> = {
 }
 
 /**
- * One log line for an audit record: a description, the user and the path. Every value
- * from the request is JSON-quoted, so a quote, space or CR/LF in a username or path
- * cannot forge a field or a line; records hold no secret to begin with.
+ * One log line for an audit record: a description, the user and the path, and the
+ * refusal's detail when there is one (a provider's reason, the check that failed). Every value
+ * from the request is JSON-quoted (the method only when it is not an HTTP token), so a
+ * quote, space, CR/LF or other line separator in a username, method or path cannot forge
+ * a field or a line; records hold no secret to begin with.
  *
  * @example
  * ```ts
@@ -18,9 +30,9 @@ const descriptions: Record<AuditRecord['event'], string> = {
  * ```
  */
 export function logLine(record: AuditRecord): string {
-  const q = (value: string | undefined) => JSON.stringify(value ?? '-')
-  let line = `portcullis: ${descriptions[record.event]} ${record.outcome} (${record.reason}) user=${q(record.user)} ${q(record.method).slice(1, -1)} ${q(record.path)} client=${q(record.client)}`
+  let line = `portcullis: ${descriptions[record.event]} ${record.outcome} (${record.reason}) user=${q(record.user)} ${httpToken.test(record.method) ? record.method : q(record.method)} ${q(record.path)} client=${q(record.client)}`
   if (record.owner !== undefined) line += ` owner=${q(record.owner)}`
   if (record.tokenId !== undefined) line += ` token=${q(record.tokenId)}`
+  if (record.detail !== undefined) line += ` detail=${q(record.detail)}`
   return line
 }

@@ -27,6 +27,10 @@ describe('requestFields', () => {
     expect(requestFields(5, 'GET', null, '/rest/%zz#os_password=x', 'c').path).toBe('/rest/%zz')
   })
 
+  it('cuts ;parameters (a session id, say) from an unnormalisable path too', () => {
+    expect(requestFields(5, 'GET', null, '/rest;jsessionid=s3cret/../api;x=1/%zz?q', 'c').path).toBe('/rest/../api/%zz')
+  })
+
   it('never records a target that is not a path: it may carry user:password@', () => {
     expect(requestFields(5, 'GET', null, 'http://alice:hunter2@/rest', 'c').path).toBe('-')
     expect(requestFields(5, 'OPTIONS', null, '*', 'c').path).toBe('-')

@@ -1,29 +1,33 @@
 /**
- * Request-path normalisation. Every path rule (the protected prefix now; bypass and
- * public lists later) is matched on the output of {@link normalizePath}, so that no
- * spelling of a path (`//rest`, `/x/../rest`, `/%72est`, `/rest;jsessionid=1`) slips
- * past a rule the host's router would still route to.
+ * Request-path normalisation. Every path rule (the protected prefix, the bypass,
+ * anonymous and restricted lists) is matched on the output of {@link normalizePath}, so
+ * that no spelling of a path (`//rest`, `/%72est`, `/rest;jsessionid=1`, `/REST`) slips
+ * past a rule the host's router would still route to; a spelling routers read
+ * differently (dot segments) is refused outright.
  */
 
 const hex = /^[0-9A-Fa-f]{2}$/
 const unreserved = /[A-Za-z0-9\-._~]/
 
+const encodedSeparator = /%2F|%5C/
+
 /**
  * Splits a request target into normalised path segments, or returns `null` when the
- * target is not a path a rule can be matched against (not origin- or absolute-form, or
- * a bad percent-escape).
+ * target is not a path a rule can be matched against: not origin- or absolute-form, a
+ * bad percent-escape, or a dot segment (`.`, `..`, `%2e%2E`, `..;x`) anywhere.
  *
  * Query and fragment are dropped; `\` separates segments as `/` does (WHATWG URL parsing,
  * which many routers use, reads it so); `;` parameters are cut from each segment; escapes of
  * unreserved characters are decoded and every other escape is kept with upper-case hex,
- * so an encoded slash (`%2F`) never becomes a separator; empty and `.` segments are
- * dropped and `..` removes the segment before it. Case is kept: each matcher decides.
+ * so an encoded slash (`%2F`) never becomes a separator; empty segments are dropped.
+ * Case is kept: each matcher decides.
  */
 export function normalizePath(target: string): string[] | null {
   let path = target
   if (!path.startsWith('/')) {
     if (!/^https?:\/\//i.test(path) || !URL.canParse(path)) return null
-    path = new URL(path).pathname
+    // The raw path after the authority: URL's pathname has resolved dot segments its own way.
+    path = path.slice(/^https?:\/\/[^/\\?#]*/i.exec(path)![0].length)
   }
   const end = path.search(/[?#]/)
   if (end !== -1) path = path.slice(0, end)
@@ -32,10 +36,12 @@ export function normalizePath(target: string): string[] | null {
   for (const raw of path.split(/[\\/]/)) {
     const semi = raw.indexOf(';')
     const segment = decodeUnreserved(semi === -1 ? raw : raw.slice(0, semi))
-    if (segment === null) return null
-    if (segment === '' || segment === '.') continue
-    if (segment === '..') out.pop()
-    else out.push(segment)
+    // Dot segments are refused, not resolved: routers disagree on them (Express and Koa
+    // route on the raw path, WHATWG URL resolves `..;x` and `a//..` its own way, a router
+    // decoding `%2F` counts other segments), so no single reading is safe to match.
+    // Browsers and HTTP clients resolve them before sending, so no real client sends one.
+    if (segment === null || segment === '.' || segment === '..') return null
+    if (segment !== '') out.push(segment)
   }
   return out
 }
@@ -63,8 +69,6 @@ export interface PrefixMatcher {
   (segments: readonly string[]): boolean
 }
 
-const encodedSeparator = /%2F|%5C/
-
 /**
  * Compiles a prefix such as `/rest/` into a matcher. Matching is case-insensitive and,
  * when a segment holds an encoded slash or backslash, also tried with those decoded:
@@ -78,7 +82,8 @@ export function compilePrefix(prefix: string): PrefixMatcher {
     if (startsWith(segments)) return true
     if (!segments.some((s) => encodedSeparator.test(s))) return false
     // Decode the separators and normalise again, so `/x%2F..%2Frest` meets the prefix as a decoding router would.
+    // `null` here means the decoded path is ambiguous (its escapes were valid): protect it.
     const decoded = normalizePath(`/${segments.join('/').replace(/%2F|%5C/g, '/')}`)
-    return decoded !== null && startsWith(decoded)
+    return decoded === null || startsWith(decoded)
   }
 }

@@ -26,7 +26,11 @@ export async function authenticateOAuth(token: string, introspector: OAuthIntros
   } else {
     const attribute = info.username
     username = attribute !== undefined && usernamePattern !== undefined ? new RegExp(usernamePattern).exec(attribute)?.[1] : attribute
-    if (!username) return { ok: false, error: 'user_not_found', detail: `no usable ${usernameAttribute} attribute` }
+    if (!username) {
+      // A machine client we do not accept carries no user: an invalid client, not an unknown user.
+      if (attribute === undefined && info.clientId !== undefined) return { ok: false, error: 'client_credentials_invalid', detail: `client ${info.clientId} is not an accepted machine client` }
+      return { ok: false, error: 'user_not_found', detail: `no usable ${usernameAttribute} attribute` }
+    }
   }
   const user = await stores.users.find(username!)
   if (!user) return { ok: false, error: 'user_not_found', detail: `no user ${username}` }

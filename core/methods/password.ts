@@ -24,7 +24,7 @@ export async function authenticatePassword(
   if (wait > 0) return { ok: false, error: 'login_throttled', headers: { 'retry-after': String(Math.ceil(wait / 1000)) } }
   const result = providers.passwordGrant ? await viaProvider(name, password, providers, stores) : await locally(name, password, stores)
   if (result.ok) providers.throttle.succeed(keys)
-  else if (result.error === 'password_invalid' && providers.throttle.fail(keys)) {
+  else if (result.error === 'password_invalid' && (!providers.passwordGrant || result.countsAsFailure) && providers.throttle.fail(keys)) {
     return { ...result, detail: `${result.detail ?? 'wrong credentials'}; attempts locked for ${config.passwordLockout.lockSeconds} s` }
   }
   return result
@@ -39,7 +39,10 @@ async function locally(name: string, password: string, stores: Stores): Promise<
 
 async function viaProvider(name: string, password: string, providers: Providers, stores: Stores): Promise<MethodResult> {
   const verdict = await providers.passwordGrant!.check(name, password)
-  if (!verdict.ok) return { ok: false, error: 'password_invalid', detail: `provider refused: ${verdict.reason}` }
+  if (!verdict.ok) {
+    // Only a refused password counts towards the throttle; a refusal of our client is an operator's problem.
+    return { ok: false, error: 'password_invalid', detail: `provider refused: ${verdict.reason}`, ...(verdict.wrongCredentials && { countsAsFailure: true }) }
+  }
   const user = await stores.users.find(name)
   if (!user) return { ok: false, error: 'user_not_found', detail: `no user ${name}` }
   if (!user.active) return { ok: false, error: 'password_invalid', detail: 'user inactive' }

@@ -13,4 +13,6 @@ export type MethodResult =
       readonly detail?: string
       /** Extra response headers (Retry-After). */
       readonly headers?: Readonly<Record<string, string>>
+      /** A provider refused the user's own credentials (counted by the login throttle). */
+      readonly countsAsFailure?: true
     }

@@ -27,11 +27,11 @@ interface Entry {
 /** Counts failed password attempts and locks keys that fail too often. */
 export class LoginThrottle {
   readonly #options: LoginThrottleOptions
-  readonly #entries: LRUCache<string, Entry>
+  /** Made at the first failure: lru-cache allocates for `max` up front, which a throttle that never sees one should not pay. */
+  #entries: LRUCache<string, Entry> | undefined
 
   constructor(options: LoginThrottleOptions) {
     this.#options = options
-    this.#entries = new LRUCache({ max: options.maxEntries ?? 50_000 })
   }
 
   /** The keys of an attempt: the username (case-folded) and the client address. */
@@ -43,7 +43,7 @@ export class LoginThrottle {
   lockedFor(keys: readonly string[]): number {
     const now = this.#options.now()
     let wait = 0
-    for (const key of keys) wait = Math.max(wait, (this.#entries.get(key)?.lockedUntil ?? 0) - now)
+    for (const key of keys) wait = Math.max(wait, (this.#entries?.get(key)?.lockedUntil ?? 0) - now)
     return wait
   }
 
@@ -51,6 +51,7 @@ export class LoginThrottle {
   fail(keys: readonly string[]): boolean {
     const { maxFailures, windowMs, lockMs, now: clock } = this.#options
     const now = clock()
+    this.#entries ??= new LRUCache({ max: this.#options.maxEntries ?? 50_000 })
     let locked = false
     for (const key of keys) {
       const entry = this.#entries.get(key) ?? { failures: [], lockedUntil: 0 }
@@ -68,6 +69,6 @@ export class LoginThrottle {
 
   /** Clears the username's count after a success (the client's stays: it may be guessing other names). */
   succeed(keys: readonly string[]): void {
-    this.#entries.delete(keys[0]!)
+    this.#entries?.delete(keys[0]!)
   }
 }

@@ -51,7 +51,8 @@ export class OAuthIntrospector {
     }
     this.#client = { client_id: config.introspection?.clientId ?? 'portcullis' }
     const ttl = Math.max(config.cacheSeconds, config.negativeCacheSeconds) * 1000
-    if (ttl > 0) this.#cache = new LRUCache({ max: config.cacheEntries, ttl, perf: { now: options.now } })
+    // ttlResolution 0: read the injected clock on every check (lru-cache otherwise reuses a reading until a timer clears it).
+    if (ttl > 0) this.#cache = new LRUCache({ max: config.cacheEntries, ttl, ttlResolution: 0, perf: { now: options.now } })
   }
 
   /**
@@ -89,6 +90,14 @@ export class OAuthIntrospector {
     const response = await call(() => oauth.introspectionRequest(this.#as, this.#client, auth, token, this.#http()))
     if (response.status === 401 || response.status === 403) {
       return { info: { active: false, reason: `introspection refused the configured client credentials (HTTP ${response.status})` } }
+    }
+    if (response.status === 400) {
+      // An OAuth error about the request (oidc-provider will not introspect a JWT, say) is an answer about this token, not an outage.
+      const body = (await response.json().catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined
+      if (typeof body?.error === 'string') {
+        const description = typeof body.error_description === 'string' ? `: ${body.error_description}` : ''
+        return { info: { active: false, reason: `introspection refused the token (HTTP 400 ${body.error}${description})`.slice(0, 300) } }
+      }
     }
     if (response.status !== 200) throw new ProviderUnavailableError(`introspection answered HTTP ${response.status}`)
     const result = await call(() => oauth.processIntrospectionResponse(this.#as, this.#client, response))

@@ -48,6 +48,8 @@ export class RemoteKeySet {
   readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
     const now = this.#options.now()
     const coolingDown = now - this.#attemptedAt < this.#options.cooldownMs
+    // With no set yet and an attempt within the cooldown, do not ask again: a cold outage must not become a fetch per request.
+    if (!this.#local && coolingDown && !this.#pending) throw new ProviderUnavailableError(`JWKS ${this.#url} unavailable (retrying after the cooldown)`)
     if (!this.#local || (now - this.#loadedAt > this.#options.maxAgeMs && !coolingDown)) {
       await this.#refresh().catch((error: unknown) => {
         if (!this.#local) throw error

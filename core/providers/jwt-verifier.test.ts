@@ -80,7 +80,7 @@ describe('JWT authentication', () => {
 
   it('refuses alg none and an HMAC signed with the public key as secret', async () => {
     const none = `${btoa(JSON.stringify({ alg: 'none' })).replace(/=+$/, '')}.${btoa(JSON.stringify({ iss, sub: 'alice', exp: sec(t0) + 60 })).replace(/=+$/, '')}.`
-    expect(errorOf(await run(none, { jwt: { issuers: [issuer()] } }))).not.toBe('allow')
+    expect(errorOf(await run(none, { jwt: { issuers: [issuer()] } }))).toEqual(invalid)
     const hmac = await new SignJWT({ iss, sub: 'alice', exp: sec(t0) + 60 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(pem))
     expect(errorOf(await run(hmac, { jwt: { issuers: [issuer()] } }))).toEqual(invalid)
   })
@@ -127,6 +127,17 @@ describe('JWT authentication', () => {
     const config = { jwt: { issuers: [issuer(), { issuer: second, algorithms: ['ES256' as const], jwks: { keys: [{ ...(await exportJWK(ec.publicKey)), kid: 'e1' }] } }] } }
     expect((await run(await sign({ iss: second }, { key: ec.privateKey, alg: 'ES256', kid: 'e1' }), config)).kind).toBe('allow')
     expect(errorOf(await run(await sign({ iss: second }), config))).toEqual(invalid)
+  })
+
+  it('never serves a verified token from the cache past its exp, by the injected clock', async () => {
+    const config = { jwt: { issuers: [issuer({ clockToleranceSeconds: 0 })] } }
+    const providers = createProviders(loadConfig(config), { now: () => now })
+    const token = await sign({ exp: sec(t0) + 60 })
+    expect((await run(token, config, undefined, providers)).kind).toBe('allow')
+    now += 59_000
+    expect((await run(token, config, undefined, providers)).kind).toBe('allow')
+    now += 2_000
+    expect(errorOf(await run(token, config, undefined, providers))[0]).toBe('jwt_expired')
   })
 
   describe('with a JWKS URL', () => {
@@ -178,6 +189,16 @@ describe('JWT authentication', () => {
       now += 31_000
       expect((await run(await sign({}, { key: other.privateKey, kid: 'k2' }), config(), fetchImpl, providers)).kind).toBe('allow')
       expect(errorOf(await run(old, config(), fetchImpl, providers))).toEqual(invalid)
+    })
+
+    it('does not refetch on every request during a cold outage: once per cooldown', async () => {
+      const { fetchImpl, calls } = server(() => 'down')
+      const providers = createProviders(loadConfig(config()), { fetch: fetchImpl, now: () => now })
+      for (let i = 0; i < 5; i++) expect(errorOf(await run(await sign({ jti: String(i) }), config(), fetchImpl, providers))[0]).toBe('provider_unavailable')
+      expect(calls.count).toBe(1)
+      now += 31_000
+      await run(await sign({}), config(), fetchImpl, providers)
+      expect(calls.count).toBe(2)
     })
 
     it('keeps the last good set while the provider is down, and answers 503 when it never had one', async () => {

@@ -45,9 +45,9 @@ interface Verified {
   readonly generation: number
 }
 
-const jwsCompact = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const jwsCompact = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
-/** Whether a Bearer value has the JWS compact shape (three base64url parts). */
+/** Whether a Bearer value has the JWS compact shape (three base64url parts; an empty signature is an unsecured JWT, refused as one). */
 export function looksLikeJwt(token: string): boolean {
   return jwsCompact.test(token)
 }
@@ -62,7 +62,8 @@ export class JwtVerifier {
     this.#now = options.now
     for (const issuer of config.issuers) this.#issuers.set(issuer.issuer, compileIssuer(issuer, options))
     if (config.cacheSeconds > 0) {
-      this.#cache = new LRUCache({ max: config.cacheEntries, ttl: config.cacheSeconds * 1000, ttlAutopurge: false, perf: { now: options.now } })
+      // ttlResolution 0: read the injected clock on every check (lru-cache otherwise reuses a reading until a timer clears it).
+      this.#cache = new LRUCache({ max: config.cacheEntries, ttl: config.cacheSeconds * 1000, ttlAutopurge: false, ttlResolution: 0, perf: { now: options.now } })
     }
   }
 

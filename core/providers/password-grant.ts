@@ -8,8 +8,12 @@ import * as oauth from 'oauth4webapi'
 import type { Config } from '../config/load.ts'
 import { ProviderUnavailableError } from './errors.ts'
 
-/** The provider's verdict; `reason` is its error and description, for the log. */
-export type GrantResult = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+/**
+ * The provider's verdict; `reason` is its error and description, for the log.
+ * `wrongCredentials` is true only for `invalid_grant`: other refusals (`unauthorized_client`,
+ * `invalid_client`) are about our client's configuration, not the user's password.
+ */
+export type GrantResult = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly wrongCredentials: boolean }
 
 /** Checks passwords at the provider's token endpoint. */
 export class PasswordGrant {
@@ -41,14 +45,20 @@ export class PasswordGrant {
     } catch (cause) {
       throw new ProviderUnavailableError(`token endpoint unreachable (${cause instanceof Error ? cause.message : String(cause)})`, { cause })
     }
-    if (response.status === 200) return { ok: true }
+    if (response.status === 200) {
+      // Only a whole token response is an acceptance: a 200 with a stalled, truncated or foreign body is a fault, never an allow.
+      const body = (await response.json().catch(() => undefined)) as { access_token?: unknown } | undefined
+      if (typeof body?.access_token === 'string' && body.access_token !== '') return { ok: true }
+      throw new ProviderUnavailableError('token endpoint answered HTTP 200 without a token response')
+    }
     if (response.status === 400 || response.status === 401) {
       const body = (await response.json().catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined
       if (typeof body?.error === 'string') {
         const description = typeof body.error_description === 'string' ? `: ${body.error_description}` : ''
-        return { ok: false, reason: `${body.error}${description}`.slice(0, 300) }
+        return { ok: false, reason: `${body.error}${description}`.slice(0, 300), wrongCredentials: body.error === 'invalid_grant' }
       }
     }
+    await response.body?.cancel().catch(() => {})
     throw new ProviderUnavailableError(`token endpoint answered HTTP ${response.status}`)
   }
 }

@@ -257,9 +257,12 @@ describe('token API routes', () => {
     })
 
     it('serves an unparsable authority-like target the same way', async () => {
-      // "//[" would make `new URL(target, base)` throw; the path still normalises to the token route.
-      const { status, json } = await send('GET', '//[/../rest/auth/1/token?username=alice', { as: 'alice' })
+      // "//;[" would make `new URL(target, base)` throw; the path still normalises to the token route.
+      const { status, json } = await send('GET', '//;[/rest/auth/1/token?username=alice', { as: 'alice' })
       expect([status, json]).toEqual([200, []])
+      // With a dot segment it is refused before any route is chosen.
+      const dotted = await send('GET', '//[/../rest/auth/1/token?username=alice', { as: 'alice' })
+      expect([dotted.status, dotted.outcome.kind, dotted.json]).toEqual([400, 'deny', { error: { status: 'ERROR', message: 'Malformed request path' } }])
     })
   })
 
@@ -375,8 +378,15 @@ describe('token API routes', () => {
     })
 
     it('is reached through normalised spellings of its path', async () => {
-      for (const target of ['//rest/auth/1/token', '/REST/auth/1/token', '/rest/./auth/1/token/', '/rest;x=1/auth/1/token?x=1']) {
+      for (const target of ['//rest/auth/1/token', '/REST/auth/1/token', '/rest//auth/1/token/', '/rest\\auth\\1\\token', '/rest;x=1/auth/1/token?x=1']) {
         expect([target, (await send('GET', target, { as: 'alice' })).status]).toEqual([target, 200])
+      }
+    })
+
+    it('is not reached through a spelling with a dot segment: 400 path_invalid', async () => {
+      for (const target of ['/rest/./auth/1/token/', '/rest/auth/x/../1/token', '/rest/auth/1/token/%2e']) {
+        const { outcome, status } = await send('GET', target, { as: 'alice' })
+        expect([target, status, outcome.kind === 'deny' && outcome.error]).toEqual([target, 400, 'path_invalid'])
       }
     })
 

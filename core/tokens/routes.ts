@@ -69,7 +69,7 @@ export async function handleTokenRoute(
   const fields = { method: caller.audit.method, path: caller.audit.path, client: caller.audit.client }
   const service = new TokenService(config, stores, fields, now)
   const actor = caller.user
-  // The query read on its own: resolving the target as a URL throws for some paths that normalise fine (`//[/../rest/...`).
+  // The query read on its own: resolving the target as a URL throws for some paths that normalise fine (`//;[/rest/...`).
   const username = new URLSearchParams(/\?([^#]*)/.exec(request.target)?.[1] ?? '').get('username') ?? undefined
   const method = request.method
 
@@ -121,10 +121,10 @@ export async function handleTokenRoute(
   return refuse('token_not_found', 'authenticate')
 }
 
-/** The parsed create body, or a description of what is wrong with it. */
 /**
- * The parsed body, or a description of what is wrong with it. Problems with the fields
- * named in `secrets` never show the value sent.
+ * The parsed body, or a description of what is wrong with it. When the body may carry a
+ * secret (`secrets` names its fields), no value sent is shown back: a secret sent in
+ * another field, or as the whole body, would be.
  */
 async function readBody<S extends z.ZodType>(request: AuthRequest, schema: S, example: string, secrets: readonly string[] = []): Promise<z.output<S> | string> {
   let text: string
@@ -143,7 +143,7 @@ async function readBody<S extends z.ZodType>(request: AuthRequest, schema: S, ex
   const parsed = schema.safeParse(json, { reportInput: true })
   if (parsed.success) return parsed.data
   return parsed.error.issues.map((issue) => {
-    const p = describeIssue(issue, secrets.includes(String(issue.path[0])))
+    const p = describeIssue(issue, secrets.length > 0)
     return `${p.path}: ${p.message}`
   }).join('; ')
 }

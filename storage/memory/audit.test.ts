@@ -57,4 +57,57 @@ describe('MemoryAuditStore', () => {
     expect(stored!.user).toBe('alice')
     expect(Object.isFrozen(stored)).toBe(true)
   })
+
+  describe('prune', () => {
+    const times = (store: MemoryAuditStore) => store.query().map((r) => r.time)
+    const filled = (...list: number[]) => {
+      const store = new MemoryAuditStore()
+      for (const time of list) store.append(entry(time))
+      return store
+    }
+
+    it('removes records older than `before`, keeping those at that instant', () => {
+      const store = filled(10, 20, 30, 40)
+      expect(store.prune({ before: 30 })).toBe(2)
+      expect(times(store)).toEqual([40, 30])
+      expect(store.prune({ before: 30 })).toBe(0)
+      expect(store.prune({ before: 1_000 })).toBe(2)
+      expect(times(store)).toEqual([])
+    })
+
+    it('keeps only the newest `keep` records', () => {
+      const store = filled(10, 20, 30, 40, 50)
+      expect(store.prune({ keep: 2 })).toBe(3)
+      expect(times(store)).toEqual([50, 40])
+      expect(store.prune({ keep: 2 })).toBe(0)
+      expect(store.prune({ keep: 10 })).toBe(0)
+      expect(store.prune({ keep: 0 })).toBe(2)
+      expect(times(store)).toEqual([])
+    })
+
+    it('applies both, counting each record removed once', () => {
+      expect(filled(10, 20, 30, 40, 50).prune({ before: 25, keep: 2 })).toBe(3)
+      const byAge = filled(10, 20, 30, 40, 50)
+      expect(byAge.prune({ before: 45, keep: 3 })).toBe(4)
+      expect(times(byAge)).toEqual([50])
+      const byCount = filled(10, 20, 30, 40, 50)
+      expect(byCount.prune({ before: 15, keep: 2 })).toBe(3)
+      expect(times(byCount)).toEqual([50, 40])
+    })
+
+    it('removes nothing when given nothing, or from an empty store', () => {
+      const store = filled(10, 20)
+      expect(store.prune({})).toBe(0)
+      expect(times(store)).toEqual([20, 10])
+      expect(new MemoryAuditStore().prune({ before: 100, keep: 1 })).toBe(0)
+    })
+
+    it('keeps appending and querying normally afterwards', () => {
+      const store = filled(10, 20, 30)
+      store.prune({ keep: 1 })
+      store.append(entry(40, { user: 'bob' }))
+      expect(times(store)).toEqual([40, 30])
+      expect(store.query({ user: 'bob' }).map((r) => r.time)).toEqual([40])
+    })
+  })
 })

@@ -1,11 +1,14 @@
 import type { AuditQuery, AuditRecord, AuditRetention, AuditStore } from '../types.ts'
 
 /**
- * An in-memory audit log in arrival order. `maxEntries` is a hard cap (oldest dropped
- * first) so memory stays bounded even before the retention job runs.
+ * An in-memory audit log in arrival order: a ring of at most `maxEntries` records (the
+ * oldest overwritten first), so memory stays bounded before the retention job runs and
+ * an append costs the same at the cap as below it.
  */
 export class MemoryAuditStore implements AuditStore {
-  #records: AuditRecord[] = []
+  #ring: AuditRecord[] = []
+  /** Index of the oldest record in the ring. */
+  #head = 0
   readonly #maxEntries: number
 
   constructor(options: { maxEntries?: number } = {}) {
@@ -13,17 +16,21 @@ export class MemoryAuditStore implements AuditStore {
   }
 
   append(record: AuditRecord): void {
-    this.#records.push(Object.freeze({ ...record }))
-    // Trim in batches: one splice per 1% of the cap instead of one per append.
-    if (this.#records.length > this.#maxEntries * 1.01) this.#records = this.#records.slice(-this.#maxEntries)
+    const copy = Object.freeze(Object.assign({}, record))
+    if (this.#ring.length < this.#maxEntries) {
+      this.#ring.push(copy)
+    } else {
+      this.#ring[this.#head] = copy
+      this.#head = (this.#head + 1) % this.#maxEntries
+    }
   }
 
   query(filter: AuditQuery = {}): AuditRecord[] {
     const out: AuditRecord[] = []
     const limit = filter.limit ?? Infinity
-    const start = Math.max(0, this.#records.length - this.#maxEntries)
-    for (let i = this.#records.length - 1; i >= start && out.length < limit; i--) {
-      const r = this.#records[i]!
+    const ring = this.#ring
+    for (let n = ring.length - 1; n >= 0 && out.length < limit; n--) {
+      const r = ring[(this.#head + n) % ring.length]!
       if (filter.user !== undefined && r.user !== filter.user) continue
       if (filter.outcome !== undefined && r.outcome !== filter.outcome) continue
       if (filter.from !== undefined && r.time < filter.from) continue
@@ -34,11 +41,12 @@ export class MemoryAuditStore implements AuditStore {
   }
 
   prune(retention: AuditRetention): number {
-    const before = this.#records.length
-    let kept = this.#records
+    const ordered = [...this.#ring.slice(this.#head), ...this.#ring.slice(0, this.#head)]
+    let kept = ordered
     if (retention.before !== undefined) kept = kept.filter((r) => r.time >= retention.before!)
     if (retention.keep !== undefined && kept.length > retention.keep) kept = kept.slice(kept.length - retention.keep)
-    this.#records = kept
-    return before - kept.length
+    this.#ring = kept
+    this.#head = 0
+    return ordered.length - kept.length
   }
 }

@@ -12,6 +12,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
   readonly #logs = new Map<string, number[]>()
   #calls = 0
 
+  /** How many keys are tracked now (idle ones until the next sweep). */
+  get size(): number {
+    return this.#logs.size
+  }
+
   consume(key: string, limit: number, windowMs: number, now: number): RateLimitResult {
     if (++this.#calls % sweepEvery === 0) this.#sweep(now - windowMs)
     let log = this.#logs.get(key)
