@@ -1,13 +1,13 @@
 import type { AuditRecord, Stores } from '../storage/types.ts'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
-import { escapeControl, requestFields, type RequestFields } from './audit/record.ts'
+import { requestFields, type RequestFields } from './audit/record.ts'
 import type { Config } from './config/load.ts'
 import { parseAuthorization, type Credentials } from './credentials/authorization.ts'
 import type { Allow, Decision, Pass, PassReason } from './decision.ts'
 import type { CredentialScheme } from './errors/catalog.ts'
 import { deny } from './errors/deny.ts'
-import { normalizePath } from './http/path.ts'
+import { isPlainPath, normalizePath } from './http/path.ts'
 import { authenticateApiToken } from './methods/api-token.ts'
 import { authenticateHostToken } from './methods/host-token.ts'
 import { authenticateJwt } from './methods/jwt.ts'
@@ -21,7 +21,7 @@ import { createProviders, type Providers } from './providers/runtime.ts'
 import { groupRefusal } from './policy/groups.ts'
 import { rateLimitHeaders, rateLimitKey } from './policy/rate-limit.ts'
 import type { AuthRequest } from './request.ts'
-import { isWellFormedToken } from './tokens/format.ts'
+import { tokenPrefix } from './tokens/format.ts'
 import { tokenRoute } from './tokens/routes.ts'
 
 /** I/O the engine does not own. */
@@ -68,27 +68,28 @@ export async function decide(
   now: number,
 ): Promise<Decision> {
   const { compiled } = config
-  let fields = requestFields(now, request.method, segments, request.target, request.peer)
-  if (!config.enabled) return pass('disabled', fields)
-  if (segments === null) return deny('path_invalid', 'none', fields, config)
-  if (!compiled.prefix(segments)) return pass('outside-prefix', fields)
+  if (!config.enabled || segments === null || !compiled.prefix(segments)) {
+    const fields = requestFields(now, request.method, segments, request.target, request.peer)
+    if (!config.enabled) return pass('disabled', fields)
+    return segments === null ? deny('path_invalid', 'none', fields, config) : pass('outside-prefix', fields)
+  }
 
-  if (compiled.allowedAddresses || compiled.trustedProxies) {
-    const client = resolveClient(request.peer, request.headers.get(compiled.clientAddressHeader), compiled.trustedProxies, compiled.clientAddressList)
-    fields = { ...fields, client: escapeControl(client.text) }
-    if (compiled.bypass(segments)) return pass('bypass', fields)
-    if (compiled.allowedAddresses && !(client.address && compiled.allowedAddresses(client.address))) {
-      return deny('ip_not_allowed', 'none', fields, config)
-    }
-  } else if (compiled.bypass(segments)) {
-    return pass('bypass', fields)
+  // The client address is resolved only when a rule needs it (an allowlist, or proxies to see through).
+  const client = compiled.allowedAddresses || compiled.trustedProxies
+    ? resolveClient(request.peer, request.headers.get(compiled.clientAddressHeader), compiled.trustedProxies, compiled.clientAddressList)
+    : undefined
+  const fields = requestFields(now, request.method, segments, request.target, client ? client.text : request.peer)
+  const plain = isPlainPath(request.target)
+  if (plain && compiled.bypass(segments)) return pass('bypass', fields)
+  if (compiled.allowedAddresses && !(client?.address && compiled.allowedAddresses(client.address))) {
+    return deny('ip_not_allowed', 'none', fields, config)
   }
 
   const credentials = readCredentials(request, config)
   const scheme = schemeOf(credentials)
   if (credentials.scheme === 'none') {
     if (compiled.restricted(segments)) return deny('public_api_restricted', 'none', fields, config)
-    if (compiled.anonymous(segments)) return pass('anonymous', fields)
+    if (plain && compiled.anonymous(segments)) return pass('anonymous', fields)
   }
   let result: MethodResult
   try {
@@ -119,7 +120,7 @@ export async function decide(
       degraded = true
     }
     if (counted) {
-      headers = rateLimitHeaders(counted, limit, windowSeconds)
+      headers = rateLimitHeaders(counted, compiled.rateLimitPolicy)
       if (!counted.allowed) {
         const refusal = deny('rate_limited', scheme, fields, config, user.username)
         const audit = tokenId === undefined ? refusal.audit : { ...refusal.audit, tokenId }
@@ -168,13 +169,14 @@ async function verify(credentials: Credentials, config: Config, stores: Stores, 
     case 'unsupported':
       return { ok: false, error: 'scheme_unsupported' }
     case 'bearer':
-      if (isWellFormedToken(credentials.token)) return authenticateApiToken(credentials.token, undefined, config, stores, now)
+      // Anything with the prefix is ours, checksum or not: a mistyped token must not travel to an identity provider.
+      if (credentials.token.startsWith(tokenPrefix)) return authenticateApiToken(credentials.token, undefined, config, stores, now, providers.tokenHash)
       return verifyBearer(credentials.token, config, stores, providers)
     case 'basic':
-      // A secret with the token's prefix and a valid checksum is an API token attempt;
-      // anything else is a password (the client chose which, so telling them apart leaks nothing).
-      if (isWellFormedToken(credentials.secret)) {
-        return authenticateApiToken(credentials.secret, credentials.username, config, stores, now)
+      // A secret with the token's prefix is an API token attempt; anything else is a
+      // password (the client chose which, so telling them apart leaks nothing).
+      if (credentials.secret.startsWith(tokenPrefix)) {
+        return authenticateApiToken(credentials.secret, credentials.username, config, stores, now, providers.tokenHash)
       }
       if (!config.basicAuth.passwords && !config.restSso.enabled) return { ok: false, error: 'basic_auth_disabled' }
       return authenticatePassword(credentials.username, credentials.secret, client, config, stores, providers)

@@ -65,7 +65,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   }
   const stores = guardStores(options.stores, config)
   const now = options.now ?? Date.now
-  const providers = createProviders(config, { now, ...(options.fetch && { fetch: options.fetch }) })
+  const providers = createProviders(config, { now, tokenHashCache: config.stores.cacheEntries, ...(options.fetch && { fetch: options.fetch }) })
   const audit = config.audit.enabled ? stores.audit : undefined
 
   async function handle(request: AuthRequest): Promise<Outcome> {
@@ -90,7 +90,11 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
     // A store already failed this request: try the audit write but do not wait for it, so
     // the 503 goes out within one store timeout rather than two.
     if (outcome.kind === 'deny' && outcome.error === 'store_unavailable') {
-      Promise.resolve(audit.append(outcome.audit)).catch(() => {})
+      try {
+        Promise.resolve(audit.append(outcome.audit)).catch(() => {})
+      } catch {
+        // A synchronous store that failed the request throws here too: the 503 still goes out.
+      }
       return outcome
     }
     try {

@@ -2,6 +2,7 @@ import { configSchema, type ConfigOutput, type Grant } from './schema.ts'
 import { compilePrefix, type PrefixMatcher } from '../http/path.ts'
 import { compilePatterns, type PathList } from '../http/patterns.ts'
 import { compileRanges, type AddressMatcher } from '../policy/ip.ts'
+import { rateLimitPolicy } from '../policy/rate-limit.ts'
 import { describeIssue, type Problem } from './issues.ts'
 
 type DeepReadonly<T> = T extends (infer U)[]
@@ -26,6 +27,10 @@ export interface CompiledConfig {
   readonly clientAddressHeader: string
   /** Whether that header is a right-to-left list (X-Forwarded-For). */
   readonly clientAddressList: boolean
+  /** `oauth.usernamePattern`, compiled and wrapped in `^(?:…)$`. */
+  readonly oauthUsernamePattern: RegExp | undefined
+  /** The `RateLimit-Policy` header value. */
+  readonly rateLimitPolicy: string
   readonly bypass: PathList
   readonly anonymous: PathList
   readonly restricted: PathList
@@ -83,6 +88,8 @@ export function loadConfig(input: unknown): Config {
     trustedProxies: settings.network.trustedProxies.length ? compileRanges(settings.network.trustedProxies) : undefined,
     clientAddressHeader: settings.network.clientAddressHeader.toLowerCase(),
     clientAddressList: settings.network.clientAddressHeader.toLowerCase() === 'x-forwarded-for',
+    oauthUsernamePattern: settings.oauth.usernamePattern === undefined ? undefined : anchored(settings.oauth.usernamePattern),
+    rateLimitPolicy: rateLimitPolicy(settings.rateLimit.limit, settings.rateLimit.windowSeconds),
     bypass: compilePatterns(settings.paths.bypass, 'lets-through'),
     anonymous: compilePatterns(settings.paths.anonymous, 'lets-through'),
     restricted: compilePatterns(settings.paths.restricted, 'demands-auth'),
@@ -93,6 +100,14 @@ export function loadConfig(input: unknown): Config {
     },
   }
   return deepFreeze({ ...settings, compiled }) as Config
+}
+
+/**
+ * A configured pattern matched as a whole: `^a|b$` alone would leave each alternative
+ * anchored at one end only (`admin@example.com.evil.net` matching `^(.+)@example\.com|x$`).
+ */
+export function anchored(source: string): RegExp {
+  return new RegExp(`^(?:${source})$`)
 }
 
 function compileGrant(grant: Grant): CompiledGrant {

@@ -64,6 +64,20 @@ function decodeUnreserved(segment: string): string | null {
   return out
 }
 
+const plainPath = /^(?:\/[^/\\;%]+)*\/?$/
+
+/**
+ * Whether a target's path is spelled plainly: no percent-escape, `;` parameter, backslash
+ * or empty segment. Lists that let requests through (bypass, anonymous) only apply to
+ * plain paths: a router that does not decode `%49` or cut `;x` would route
+ * `/api/serverInfo;x` to another route (`/api/:key`) than the one the entry names.
+ */
+export function isPlainPath(target: string): boolean {
+  const path = target.startsWith('/') ? target : target.slice(/^https?:\/\/[^/\\?#]*/i.exec(target)?.[0].length ?? target.length)
+  const end = path.search(/[?#]/)
+  return plainPath.test(end === -1 ? path : path.slice(0, end))
+}
+
 /** Tests whether normalised segments fall under a configured prefix. */
 export interface PrefixMatcher {
   (segments: readonly string[]): boolean

@@ -1,11 +1,11 @@
 import type { Stores } from '../../storage/types.ts'
 import type { Config } from '../config/load.ts'
 import { holds } from '../policy/permissions.ts'
-import { hashToken } from '../tokens/format.ts'
+import { hashToken, isWellFormedToken } from '../tokens/format.ts'
 import type { MethodResult } from './result.ts'
 
 /**
- * Authenticates a well-formed Portcullis API token. With Basic credentials,
+ * Authenticates a Portcullis API token (anything with the `pcl_` prefix). With Basic credentials,
  * `basicUsername` must name the token's owner (by username or email address).
  */
 export async function authenticateApiToken(
@@ -14,9 +14,12 @@ export async function authenticateApiToken(
   config: Config,
   stores: Stores,
   now: number,
+  hash: (token: string) => string = hashToken,
 ): Promise<MethodResult> {
   if (!config.apiTokens.enabled) return { ok: false, error: 'api_token_invalid' }
-  const record = await stores.tokens.findByHash(hashToken(token))
+  // A bad checksum is a typo or a forgery: refused without a store lookup.
+  if (!isWellFormedToken(token)) return { ok: false, error: 'api_token_invalid', detail: 'checksum or length wrong' }
+  const record = await stores.tokens.findByHash(hash(token))
   if (!record || (record.expiresAt !== null && record.expiresAt <= now)) return { ok: false, error: 'api_token_invalid' }
   const user = await stores.users.find(record.owner)
   if (!user || user.username !== record.owner) return { ok: false, error: 'api_token_invalid' }

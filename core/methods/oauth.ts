@@ -7,7 +7,7 @@ import type { MethodResult } from './result.ts'
  * Authenticates an opaque OAuth 2.0 access token checked at the provider.
  *
  * - Client credentials grant: an active token of one of `clientCredentials.clientIds`
- *   (with the configured scope) runs as `clientCredentials.serviceAccount`.
+ *   that names no user (with the configured scope) runs as `clientCredentials.serviceAccount`.
  * - Authorization grant: an active token runs as the user its username attribute names.
  *
  * Inactive or expired tokens, and a provider refusing the configured client
@@ -16,16 +16,20 @@ import type { MethodResult } from './result.ts'
 export async function authenticateOAuth(token: string, introspector: OAuthIntrospector, config: Config, stores: Stores): Promise<MethodResult> {
   const info = await introspector.inspect(token)
   if (!info.active) return { ok: false, error: 'client_credentials_invalid', detail: info.reason }
-  const { clientCredentials, usernamePattern, usernameAttribute } = config.oauth
+  const { clientCredentials, usernameAttribute } = config.oauth
   let username: string | undefined
-  if (info.clientId !== undefined && clientCredentials.clientIds.includes(info.clientId)) {
+  // A machine token names no user (or names the service account itself): a token a user got
+  // through an accepted machine client stays that user's, never the service account's.
+  const machine = info.username === undefined || info.username === clientCredentials.serviceAccount
+  if (machine && info.clientId !== undefined && clientCredentials.clientIds.includes(info.clientId)) {
     if (clientCredentials.scope !== undefined && !info.scopes.includes(clientCredentials.scope)) {
       return { ok: false, error: 'client_credentials_invalid', detail: `token lacks scope ${clientCredentials.scope}` }
     }
     username = clientCredentials.serviceAccount
   } else {
     const attribute = info.username
-    username = attribute !== undefined && usernamePattern !== undefined ? new RegExp(usernamePattern).exec(attribute)?.[1] : attribute
+    const pattern = config.compiled.oauthUsernamePattern
+    username = attribute !== undefined && pattern !== undefined ? pattern.exec(attribute)?.[1] : attribute
     if (!username) {
       // A machine client we do not accept carries no user: an invalid client, not an unknown user.
       if (attribute === undefined && info.clientId !== undefined) return { ok: false, error: 'client_credentials_invalid', detail: `client ${info.clientId} is not an accepted machine client` }

@@ -15,14 +15,19 @@ export function rateLimitKey(username: string, tokenId: string | undefined): str
   return tokenId === undefined ? `user:${username}` : `token:${tokenId}`
 }
 
+/** The `RateLimit-Policy` header value of a limit: the same for every request, so computed once at load. */
+export function rateLimitPolicy(limit: number, windowSeconds: number): string {
+  return `"default";q=${limit};w=${windowSeconds}`
+}
+
 /**
  * The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) for a result, plus
  * `Retry-After` when refused. `t` is when the next slot frees, in whole seconds rounded up.
  */
-export function rateLimitHeaders(result: RateLimitResult, limit: number, windowSeconds: number): Record<string, string> {
+export function rateLimitHeaders(result: RateLimitResult, policy: string): Record<string, string> {
   const seconds = Math.max(0, Math.ceil(result.resetMs / 1000))
   const headers: Record<string, string> = {
-    'ratelimit-policy': `"default";q=${limit};w=${windowSeconds}`,
+    'ratelimit-policy': policy,
     ratelimit: `"default";r=${result.remaining};t=${seconds}`,
   }
   if (!result.allowed) headers['retry-after'] = String(Math.max(1, seconds))

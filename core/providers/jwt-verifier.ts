@@ -9,7 +9,7 @@
  */
 import { createLocalJWKSet, decodeJwt, importSPKI, importX509, jwtVerify, type JWTVerifyGetKey, type JWSHeaderParameters } from 'jose'
 import { LRUCache } from 'lru-cache'
-import type { Config } from '../config/load.ts'
+import { anchored, type Config } from '../config/load.ts'
 import type { ErrorId } from '../errors/catalog.ts'
 import { hashToken } from '../tokens/format.ts'
 import { ProviderUnavailableError } from './errors.ts'
@@ -120,7 +120,12 @@ export class JwtVerifier {
     if (!username) return { ok: false, error: 'user_not_found', reason: `${config.usernameClaim} claim does not match usernamePattern` }
 
     if (this.#cache && key !== undefined) {
-      const left = typeof payload.exp === 'number' ? payload.exp * 1000 - this.#now() : Infinity
+      const expiresAt = Math.min(
+        typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity,
+        // A token older than maxLifetimeSeconds is refused: it must not be served from the cache past that either.
+        config.maxLifetimeSeconds !== undefined && typeof payload.iat === 'number' ? (payload.iat + config.maxLifetimeSeconds) * 1000 : Infinity,
+      )
+      const left = expiresAt - this.#now()
       if (left > 0) this.#cache.set(key, { username, issuer: config.issuer, generation }, { ttl: Math.min(left, this.#cache.ttl) })
     }
     return { ok: true, username, issuer: config.issuer }
@@ -128,7 +133,7 @@ export class JwtVerifier {
 }
 
 function compileIssuer(config: IssuerConfig, options: JwtVerifierOptions): Issuer {
-  const pattern = config.usernamePattern === undefined ? undefined : new RegExp(config.usernamePattern)
+  const pattern = config.usernamePattern === undefined ? undefined : anchored(config.usernamePattern)
   if (config.jwksUri !== undefined) {
     const remote = new RemoteKeySet(config.jwksUri, options)
     return { config, pattern, getKey: remote.getKey, generation: () => remote.generation }

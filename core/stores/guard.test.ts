@@ -81,6 +81,30 @@ describe('guarded stores', () => {
     expect(after.kind === 'deny' && after.error).toBe('api_token_invalid')
   })
 
+  it('does not put a token back in the cache when its lookup raced the revocation', async () => {
+    const { stores } = asAsync(memory)
+    let release: () => void = () => {}
+    let slow = false
+    const tokens: TokenStore = {
+      ...stores.tokens,
+      findByHash: async (h) => {
+        const record = memory.tokens.findByHash(h)
+        if (slow) await new Promise<void>((r) => (release = r))
+        return record
+      },
+    }
+    const { portcullis, token, id } = await setup({ ...stores, tokens })
+    slow = true
+    const inFlight = portcullis.handle(request(token))
+    await new Promise((r) => setTimeout(r, 10))
+    expect((await portcullis.tokens().revoke(alice, id)).ok).toBe(true)
+    release()
+    expect((await inFlight).kind).toBe('allow')
+    slow = false
+    const after = await portcullis.handle(request(token))
+    expect(after.kind === 'deny' && after.error).toBe('api_token_invalid')
+  })
+
   it('a token revoked behind its back (another instance) works here until the cache entry expires', async () => {
     const { stores } = asAsync(memory)
     const { portcullis, token, id } = await setup(stores, { stores: { cacheSeconds: 1 } })

@@ -41,17 +41,25 @@ export function bounded<A extends unknown[], R>(method: Method<A, R>, ms: number
 /** A cached hit or miss (lru-cache does not hold `undefined` itself). */
 type Cached<V> = { readonly value: V | undefined }
 
+/** Counts invalidations of one cache, so a read that started before one does not store its stale answer after it. */
+interface Epoch {
+  value: number
+}
+
 /**
  * A read cached when the underlying method turns out to be asynchronous. A method is
- * sync or async for good, so the first call decides.
+ * sync or async for good, so the first call decides. An answer is cached only if no
+ * invalidation happened while it was in flight: a lookup racing a revocation must not
+ * put the revoked token back.
  */
-function cachedRead<V extends object>(read: Method<[string], V | undefined>, cache: LRUCache<string, Cached<V>>): Method<[string], V | undefined> {
+function cachedRead<V extends object>(read: Method<[string], V | undefined>, cache: LRUCache<string, Cached<V>>, epoch: Epoch): Method<[string], V | undefined> {
   let async: boolean | undefined
   return (key) => {
     if (async) {
       const hit = cache.get(key)
       if (hit !== undefined) return Promise.resolve(hit.value)
     }
+    const started = epoch.value
     const result = read(key)
     if (!isThenable(result)) {
       async = false
@@ -59,7 +67,7 @@ function cachedRead<V extends object>(read: Method<[string], V | undefined>, cac
     }
     async = true
     return result.then((value) => {
-      cache.set(key, { value })
+      if (epoch.value === started) cache.set(key, { value })
       return value
     })
   }
@@ -74,29 +82,37 @@ export function guardStores(stores: Stores, config: Config): Stores {
   const caching = cacheSeconds > 0
   const t = <A extends unknown[], R>(m: Method<A, R>, self: object) => bounded(m.bind(self) as Method<A, R>, timeoutMs)
 
+  const tokenEpoch: Epoch = { value: 0 }
+  const userEpoch: Epoch = { value: 0 }
   const raw = stores.tokens
   const forgetToken = (id: string) => {
+    tokenEpoch.value++
     for (const [hash, cached] of tokenCache.entries()) if (cached.value?.id === id) tokenCache.delete(hash)
   }
   const findByHash = t(raw.findByHash, raw)
   const tokens: TokenStore = {
     insert: t(raw.insert, raw),
-    findByHash: caching ? cachedRead(findByHash, tokenCache) : findByHash,
+    findByHash: caching ? cachedRead(findByHash, tokenCache, tokenEpoch) : findByHash,
     findById: t(raw.findById, raw),
     listByOwner: t(raw.listByOwner, raw),
-    delete: after(t(raw.delete, raw), ([id]) => forgetToken(id)),
+    // The epoch moves when the delete starts as well as when it ends: a lookup overlapping it either way is not cached.
+    delete: (() => {
+      const remove = after(t(raw.delete, raw), ([id]) => forgetToken(id))
+      return (id: string) => (tokenEpoch.value++, remove(id))
+    })(),
     deleteExpired: after(t(raw.deleteExpired, raw), (_args, deleted) => deleted.forEach((r) => forgetToken(r.id))),
   }
 
   const users = stores.users
   const find = t(users.find, users)
   const directory: UserDirectory = {
-    find: caching ? cachedRead(find, userCache) : find,
+    find: caching ? cachedRead(find, userCache, userEpoch) : find,
     verifyPassword: t(users.verifyPassword, users),
   }
   if (isUserStore(users)) {
     const forgetUser = (user: User | undefined) => {
       if (!user) return
+      userEpoch.value++
       // A user may be cached under their name or email address, as a hit or as a miss.
       const names = new Set([user.username, user.email.toLowerCase()])
       for (const [key, cached] of userCache.entries()) {

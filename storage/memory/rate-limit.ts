@@ -8,8 +8,14 @@ const sweepEvery = 4096
  * idle for a whole window are swept every few thousand calls, so memory stays bounded
  * by the keys active within one window.
  */
+/** A key's accepted times, oldest first from `head`; entries before `head` have left the window. */
+interface Log {
+  times: number[]
+  head: number
+}
+
 export class MemoryRateLimitStore implements RateLimitStore {
-  readonly #logs = new Map<string, number[]>()
+  readonly #logs = new Map<string, Log>()
   #calls = 0
 
   /** How many keys are tracked now (idle ones until the next sweep). */
@@ -20,18 +26,24 @@ export class MemoryRateLimitStore implements RateLimitStore {
   consume(key: string, limit: number, windowMs: number, now: number): RateLimitResult {
     if (++this.#calls % sweepEvery === 0) this.#sweep(now - windowMs)
     let log = this.#logs.get(key)
-    if (!log) this.#logs.set(key, (log = []))
-    let expired = 0
-    while (expired < log.length && log[expired]! <= now - windowMs) expired++
-    if (expired) log.splice(0, expired)
-    if (log.length >= limit) {
-      return { allowed: false, remaining: 0, resetMs: log[log.length - limit]! + windowMs - now }
+    if (!log) this.#logs.set(key, (log = { times: [], head: 0 }))
+    const { times } = log
+    while (log.head < times.length && times[log.head]! <= now - windowMs) log.head++
+    // Expiring moves `head`; the array is compacted only when half of it is dead, so a
+    // consume stays O(1) amortised even with a limit of many thousands.
+    if (log.head > 64 && log.head * 2 > times.length) {
+      times.splice(0, log.head)
+      log.head = 0
     }
-    log.push(now)
-    return { allowed: true, remaining: limit - log.length, resetMs: log[0]! + windowMs - now }
+    const count = times.length - log.head
+    if (count >= limit) {
+      return { allowed: false, remaining: 0, resetMs: times[times.length - limit]! + windowMs - now }
+    }
+    times.push(now)
+    return { allowed: true, remaining: limit - count - 1, resetMs: times[log.head]! + windowMs - now }
   }
 
   #sweep(since: number): void {
-    for (const [key, log] of this.#logs) if (!log.length || log[log.length - 1]! <= since) this.#logs.delete(key)
+    for (const [key, { times, head }] of this.#logs) if (head === times.length || times[times.length - 1]! <= since) this.#logs.delete(key)
   }
 }
