@@ -98,7 +98,9 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       return outcome
     }
     try {
-      await audit.append(outcome.audit)
+      // A synchronous store (memory, better-sqlite3) returns nothing: skip the microtask an await would cost.
+      const appended = audit.append(outcome.audit)
+      if (appended) await appended
     } catch {
       return deny('store_unavailable', 'none', outcome.audit, config)
     }

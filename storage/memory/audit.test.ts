@@ -48,11 +48,13 @@ describe('MemoryAuditStore', () => {
     expect(store.query().map((r) => r.time)).toEqual([5, 4, 3])
   })
 
-  it("keeps frozen copies, untouched by changes to the caller's record", () => {
+  it('freezes what it keeps, so no later change by the caller can rewrite the log', () => {
     const store = new MemoryAuditStore()
     const record = { ...entry(1) }
     store.append(record)
-    ;(record as { user: string }).user = 'mallory'
+    expect(() => {
+      ;(record as { user: string }).user = 'mallory'
+    }).toThrow(TypeError)
     const [stored] = store.query()
     expect(stored!.user).toBe('alice')
     expect(Object.isFrozen(stored)).toBe(true)
