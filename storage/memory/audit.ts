@@ -1,9 +1,10 @@
 import type { AuditQuery, AuditRecord, AuditRetention, AuditStore } from '../types.ts'
 
 /**
- * An in-memory audit log in arrival order: a ring of at most `maxEntries` records (the
- * oldest overwritten first), so memory stays bounded before the retention job runs and
- * an append costs the same at the cap as below it.
+ * An in-memory audit log in arrival order: a ring of at most `maxEntries` records, the
+ * oldest overwritten first (10,000 by default: this store is for tests and demos). Memory
+ * stays bounded before the retention job runs, and an append costs the same at the cap
+ * as below it.
  */
 export class MemoryAuditStore implements AuditStore {
   #ring: AuditRecord[] = []
@@ -12,7 +13,7 @@ export class MemoryAuditStore implements AuditStore {
   readonly #maxEntries: number
 
   constructor(options: { maxEntries?: number } = {}) {
-    this.#maxEntries = options.maxEntries ?? 100_000
+    this.#maxEntries = options.maxEntries ?? 10_000
   }
 
   append(record: AuditRecord): void {
