@@ -1,4 +1,5 @@
-import type { AuditRecord, Stores } from '../storage/types.ts'
+import type { AuditRecord, Awaitable, Stores } from '../storage/types.ts'
+import { isThenable } from './awaitable.ts'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 import { requestFields, type RequestFields } from './audit/record.ts'
@@ -93,7 +94,8 @@ export async function decide(
   }
   let result: MethodResult
   try {
-    result = await verify(credentials, config, stores, providers, now, fields.client)
+    const pending = verify(credentials, config, stores, providers, now, fields.client)
+    result = isThenable(pending) ? await pending : pending
   } catch (error) {
     if (error instanceof ProviderUnavailableError) return deny('provider_unavailable', scheme, fields, config, undefined, error.message)
     return deny('store_unavailable', scheme, fields, config)
@@ -160,7 +162,8 @@ function readCredentials(request: AuthRequest, config: Config): Credentials {
   return { scheme: 'basic', username, secret }
 }
 
-async function verify(credentials: Credentials, config: Config, stores: Stores, providers: Providers, now: number, client: string): Promise<MethodResult> {
+/** Not `async`: an async function returning a method's promise would add ticks to every request. */
+function verify(credentials: Credentials, config: Config, stores: Stores, providers: Providers, now: number, client: string): Awaitable<MethodResult> {
   switch (credentials.scheme) {
     case 'none':
       return { ok: false, error: 'credentials_missing' }

@@ -11,6 +11,7 @@
  */
 import { LRUCache } from 'lru-cache'
 import type { Awaitable, Stores, TokenRecord, TokenStore, User, UserDirectory, UserStore } from '../../storage/types.ts'
+import { isThenable } from '../awaitable.ts'
 import type { Config } from '../config/load.ts'
 
 /** Raised when a store call takes longer than `stores.timeoutMs`. */
@@ -21,9 +22,6 @@ export class StoreTimeoutError extends Error {
 
 type Method<A extends unknown[], R> = (...args: A) => Awaitable<R>
 
-function isThenable<T>(value: Awaitable<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function'
-}
 
 /** Bounds a store method's asynchronous results by `ms`; synchronous results pass untouched. */
 export function bounded<A extends unknown[], R>(method: Method<A, R>, ms: number): Method<A, R> {
