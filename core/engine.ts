@@ -77,7 +77,7 @@ export async function decide(
 
   // The client address is resolved only when a rule needs it (an allowlist, or proxies to see through).
   const client = compiled.allowedAddresses || compiled.trustedProxies
-    ? resolveClient(request.peer, request.headers.get(compiled.clientAddressHeader), compiled.trustedProxies, compiled.clientAddressList)
+    ? resolveClient(request.peer, compiled.trustedProxies ? request.headers.get(compiled.clientAddressHeader) : null, compiled.trustedProxies, compiled.clientAddressList)
     : undefined
   const fields = requestFields(now, request.method, segments, request.target, client ? client.text : request.peer)
   const plain = isPlainPath(request.target)
@@ -116,7 +116,8 @@ export async function decide(
     let counted
     try {
       if (!stores.rateLimit) throw new TypeError('rateLimit.enabled needs stores.rateLimit')
-      counted = await stores.rateLimit.consume(rateLimitKey(user.username, tokenId), limit, windowSeconds * 1000, now)
+      const consumed = stores.rateLimit.consume(rateLimitKey(user.username, tokenId), limit, windowSeconds * 1000, now)
+      counted = isThenable(consumed) ? await consumed : consumed
     } catch {
       if (onStoreFailure === 'refuse') return deny('store_unavailable', scheme, fields, config, user.username)
       degraded = true

@@ -66,9 +66,10 @@ export type AddressMatcher = (address: Address) => boolean
  * (the config schema does it with {@link isAddressOrRange}).
  */
 export function compileRanges(entries: readonly string[]): AddressMatcher {
-  // IPv4 ranges become [first, last] integer intervals: a list of a hundred ranges is then
-  // a hundred number comparisons, not a hundred ipaddr matches.
-  const v4: [number, number][] = []
+  // IPv4 ranges become integer intervals in two flat arrays: a list of a hundred ranges is
+  // then a hundred number comparisons, not a hundred ipaddr matches.
+  const firsts: number[] = []
+  const lasts: number[] = []
   const v6: Range[] = []
   for (const entry of entries) {
     const range = parseRange(entry)
@@ -76,7 +77,8 @@ export function compileRanges(entries: readonly string[]): AddressMatcher {
     if (range[0].kind() === 'ipv4') {
       const size = 2 ** (32 - range[1])
       const first = Math.floor(toUint32(range[0] as ipaddr.IPv4) / size) * size
-      v4.push([first, first + size - 1])
+      firsts.push(first)
+      lasts.push(first + size - 1)
     } else {
       v6.push(range)
     }
@@ -84,7 +86,7 @@ export function compileRanges(entries: readonly string[]): AddressMatcher {
   return (address) => {
     if (address.kind() === 'ipv4') {
       const n = toUint32(address as ipaddr.IPv4)
-      for (const [first, last] of v4) if (n >= first && n <= last) return true
+      for (let i = 0; i < firsts.length; i++) if (n >= firsts[i]! && n <= lasts[i]!) return true
       return false
     }
     for (const [base, bits] of v6) if (address.match(base as never, bits)) return true
