@@ -282,12 +282,24 @@ try {
         ? `; processes other than the server, autocannon and this script used ${median(foreign).toFixed(2)} CPU (median of runs, max ${Math.max(...foreign).toFixed(2)}) while it ran.`
         : '.'),
   )
+  // Rounds where the rest of the machine stayed quiet on both sides, if the load is known.
+  const quiet = bareRuns.flatMap((b, i) => {
+    const g = runs.get('portcullis')![i]!
+    return b.foreign !== undefined && g.foreign !== undefined && b.foreign < 0.25 && g.foreign < 0.25 ? [g.rps / b.rps] : []
+  })
+  if (foreign.length) {
+    console.log(
+      quiet.length
+        ? `Quiet rounds (other processes < 0.25 CPU during both runs): ${quiet.length} of ${rounds}; portcullis / bare per quiet round: ${quiet.map(pct).join(', ')} (median ${pct(median(quiet))}).`
+        : `No round was quiet (other processes >= 0.25 CPU in every round): the figures above carry that load.`,
+    )
+  }
   if (independence.length) {
     const shared = independence.some((x) => x < 0.8)
     console.log(
       `CPU check (before and after the rounds): two busy loops pinned to CPU 0 and CPU 1 at once got ${independence.map((x) => x.toFixed(2)).join(', ')} CPU-seconds per second` +
         (shared
-          ? ': the two CPUs do not run in parallel at full speed here, so autocannon takes CPU from the server despite pinning and req/s understates both servers (bare more, as its load generator works harder). The CPU-bound share (server CPU per request) is then the better estimate of the ratio on a dedicated core; the guest clock still counts stolen time, so treat both with care.'
+          ? ': the two CPUs did not both run at full speed (other load, or vCPUs sharing a host core), so autocannon can take CPU from the server despite pinning and req/s understates both servers (bare more, as its load generator works harder). The CPU-bound share (server CPU per request) is then the better estimate of the ratio on a dedicated core; a guest clock may still count stolen time, so treat both with care.'
           : ': the CPUs are independent; req/s ratio and CPU-bound share should agree.'),
     )
   }
