@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { AuditRecord } from '../../storage/types.ts'
 import { logLine } from './log-line.ts'
+import { anyText } from '../../test-support/arbitraries.ts'
 
 const record = (fields: Partial<AuditRecord> = {}): AuditRecord => ({
   time: 1,
@@ -14,18 +15,6 @@ const record = (fields: Partial<AuditRecord> = {}): AuditRecord => ({
   ...fields,
 })
 
-/** Any text, lone surrogates included, weighted to the characters that break lines and quoting. */
-const anyText = (maxLength: number) =>
-  fc
-    .array(
-      fc.oneof(
-        { weight: 6, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
-        { weight: 2, arbitrary: fc.constantFrom(0x00, 0x0a, 0x0d, 0x09, 0x1b, 0x22, 0x5c, 0x7f, 0x85, 0x9b, 0x2028, 0x2029, 0xd800, 0xfeff) },
-        { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x10ffff }) },
-      ),
-      { maxLength },
-    )
-    .map((points) => String.fromCodePoint(...points))
 
 const quoted = String.raw`"(?:[^"\\]|\\.)*"`
 /** The whole grammar of a line: any value that could forge a field or a line fails to parse. */
