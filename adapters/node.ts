@@ -43,7 +43,9 @@ export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedHan
           return handler(req, res, outcome)
         }
         if (outcome.kind === 'pass') return handler(req, res, undefined)
-        res.writeHead(outcome.status, { ...outcome.headers, 'content-length': Buffer.byteLength(outcome.body) })
+        for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
+        res.setHeader('content-length', Buffer.byteLength(outcome.body))
+        res.writeHead(outcome.status)
         res.end(outcome.body)
       },
     ).catch((error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error))))

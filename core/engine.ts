@@ -214,5 +214,15 @@ function schemeOf(credentials: Credentials): CredentialScheme {
 }
 
 function pass(reason: PassReason, fields: RequestFields): Pass {
-  return { kind: 'pass', reason, audit: { ...fields, event: 'authenticate', outcome: reason === 'bypass' ? 'bypass' : 'pass', reason } }
+  // Written out: a literal starting with a spread costs microseconds per property on Node 20's V8.
+  const audit: AuditRecord = {
+    time: fields.time,
+    method: fields.method,
+    path: fields.path,
+    client: fields.client,
+    event: 'authenticate',
+    outcome: reason === 'bypass' ? 'bypass' : 'pass',
+    reason,
+  }
+  return { kind: 'pass', reason, audit }
 }
