@@ -9,7 +9,8 @@
 const hex = /^[0-9A-Fa-f]{2}$/
 const unreserved = /[A-Za-z0-9\-._~]/
 
-const encodedSeparator = /%2F|%5C/
+/** An encoded slash or backslash, as {@link normalizePath} keeps them (upper-case hex). */
+export const encodedSeparator = /%2F|%5C/
 
 /**
  * Splits a request target into normalised path segments, or returns `null` when the

@@ -11,7 +11,7 @@
  * protected path can ride on one of its entries; a list that demands authentication
  * (restricted) matches case-insensitively, catching every spelling.
  */
-import { normalizePath } from './path.ts'
+import { encodedSeparator, normalizePath } from './path.ts'
 
 /** Tests normalised segments against a compiled list. */
 export type PathList = (segments: readonly string[]) => boolean
@@ -43,7 +43,6 @@ export function compilePatterns(patterns: readonly string[], mode: 'lets-through
   }
 }
 
-const encodedSeparator = /%2F|%5C/
 
 function matches(pattern: readonly string[], path: readonly string[]): boolean {
   const last = pattern.length - 1

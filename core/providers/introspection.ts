@@ -10,6 +10,7 @@ import * as oauth from 'oauth4webapi'
 import type { Config } from '../config/load.ts'
 import { hashToken } from '../tokens/format.ts'
 import { ProviderUnavailableError } from './errors.ts'
+import { readOAuthError } from './oauth-error.ts'
 
 /** What the provider says about a token. */
 export type TokenInfo =
@@ -93,11 +94,8 @@ export class OAuthIntrospector {
     }
     if (response.status === 400) {
       // An OAuth error about the request (oidc-provider will not introspect a JWT, say) is an answer about this token, not an outage.
-      const body = (await response.json().catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined
-      if (typeof body?.error === 'string') {
-        const description = typeof body.error_description === 'string' ? `: ${body.error_description}` : ''
-        return { info: { active: false, reason: `introspection refused the token (HTTP 400 ${body.error}${description})`.slice(0, 300) } }
-      }
+      const error = await readOAuthError(response)
+      if (error) return { info: { active: false, reason: `introspection refused the token (HTTP 400 ${error.text})` } }
     }
     if (response.status !== 200) throw new ProviderUnavailableError(`introspection answered HTTP ${response.status}`)
     const result = await call(() => oauth.processIntrospectionResponse(this.#as, this.#client, response))

@@ -7,6 +7,7 @@
 import * as oauth from 'oauth4webapi'
 import type { Config } from '../config/load.ts'
 import { ProviderUnavailableError } from './errors.ts'
+import { readOAuthError } from './oauth-error.ts'
 
 /**
  * The provider's verdict; `reason` is its error and description, for the log.
@@ -52,11 +53,8 @@ export class PasswordGrant {
       throw new ProviderUnavailableError('token endpoint answered HTTP 200 without a token response')
     }
     if (response.status === 400 || response.status === 401) {
-      const body = (await response.json().catch(() => undefined)) as { error?: unknown; error_description?: unknown } | undefined
-      if (typeof body?.error === 'string') {
-        const description = typeof body.error_description === 'string' ? `: ${body.error_description}` : ''
-        return { ok: false, reason: `${body.error}${description}`.slice(0, 300), wrongCredentials: body.error === 'invalid_grant' }
-      }
+      const error = await readOAuthError(response)
+      if (error) return { ok: false, reason: error.text, wrongCredentials: error.code === 'invalid_grant' }
     }
     await response.body?.cancel().catch(() => {})
     throw new ProviderUnavailableError(`token endpoint answered HTTP ${response.status}`)
