@@ -174,13 +174,13 @@ function verify(credentials: Credentials, config: Config, stores: Stores, provid
       return { ok: false, error: 'scheme_unsupported' }
     case 'bearer':
       // Anything with the prefix is ours, checksum or not: a mistyped token must not travel to an identity provider.
-      if (credentials.token.startsWith(tokenPrefix)) return authenticateApiToken(credentials.token, undefined, config, stores, now, providers.tokenHash)
+      if (credentials.token.startsWith(tokenPrefix)) return authenticateApiToken(credentials.token, undefined, config, stores, now)
       return verifyBearer(credentials.token, config, stores, providers)
     case 'basic':
       // A secret with the token's prefix is an API token attempt; anything else is a
       // password (the client chose which, so telling them apart leaks nothing).
       if (credentials.secret.startsWith(tokenPrefix)) {
-        return authenticateApiToken(credentials.secret, credentials.username, config, stores, now, providers.tokenHash)
+        return authenticateApiToken(credentials.secret, credentials.username, config, stores, now)
       }
       if (!config.basicAuth.passwords && !config.restSso.enabled) return { ok: false, error: 'basic_auth_disabled' }
       return authenticatePassword(credentials.username, credentials.secret, client, config, stores, providers)

@@ -65,7 +65,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   }
   const stores = guardStores(options.stores, config)
   const now = options.now ?? Date.now
-  const providers = createProviders(config, { now, tokenHashCache: config.stores.cacheEntries, ...(options.fetch && { fetch: options.fetch }) })
+  const providers = createProviders(config, { now, ...(options.fetch && { fetch: options.fetch }) })
   const audit = config.audit.enabled ? stores.audit : undefined
 
   async function handle(request: AuthRequest): Promise<Outcome> {

@@ -15,13 +15,12 @@ export async function authenticateApiToken(
   config: Config,
   stores: Stores,
   now: number,
-  hash: (token: string) => string = hashToken,
 ): Promise<MethodResult> {
   if (!config.apiTokens.enabled) return { ok: false, error: 'api_token_invalid' }
   // A bad checksum is a typo or a forgery: refused without a store lookup.
   if (!isWellFormedToken(token)) return { ok: false, error: 'api_token_invalid', detail: 'checksum or length wrong' }
   // No await for a synchronous store's answer: on this path every microtask shows.
-  const found = stores.tokens.findByHash(hash(token))
+  const found = stores.tokens.findByHash(hashToken(token))
   const record = isThenable(found) ? await found : found
   if (!record || (record.expiresAt !== null && record.expiresAt <= now)) return { ok: false, error: 'api_token_invalid' }
   const owner = stores.users.find(record.owner)

@@ -1,7 +1,5 @@
 import type { Config } from '../config/load.ts'
-import { LRUCache } from 'lru-cache'
 import { LoginThrottle } from '../policy/login-throttle.ts'
-import { hashToken } from '../tokens/format.ts'
 import { OAuthIntrospector } from './introspection.ts'
 import { PasswordGrant } from './password-grant.ts'
 import { JwtVerifier } from './jwt-verifier.ts'
@@ -20,8 +18,6 @@ export interface Providers {
   /** `undefined` unless REST SSO is on. */
   readonly passwordGrant: PasswordGrant | undefined
   readonly throttle: LoginThrottle
-  /** SHA-256 of an API token, remembered for recent tokens when {@link ProviderIo.tokenHashCache} is set. */
-  readonly tokenHash: (token: string) => string
 }
 
 /** I/O for the providers. */
@@ -30,12 +26,6 @@ export interface ProviderIo {
   readonly fetch?: typeof fetch
   /** Defaults to `Date.now`. */
   readonly now?: () => number
-  /**
-   * Remember the hashes of this many recent API tokens (by token), saving a SHA-256 per
-   * repeated request. Like Kong's credential cache, it keeps recent plaintext tokens in
-   * this process's memory, which already sees them in every request. 0 or absent: off.
-   */
-  readonly tokenHashCache?: number
 }
 
 /** Builds the provider state for a config. */
@@ -58,21 +48,11 @@ export function createProviders(config: Config, io: ProviderIo = {}): Providers 
         ? new OAuthIntrospector(config.oauth, { fetch: fetchImpl, now, timeoutMs: providers.timeoutMs })
         : undefined,
     passwordGrant: config.restSso.enabled ? new PasswordGrant(config.restSso, { fetch: fetchImpl, timeoutMs: providers.timeoutMs }) : undefined,
-    tokenHash: io.tokenHashCache ? memoized(hashToken, io.tokenHashCache) : hashToken,
     throttle: new LoginThrottle({
       maxFailures: config.passwordLockout.maxFailures,
       windowMs: config.passwordLockout.windowSeconds * 1000,
       lockMs: config.passwordLockout.lockSeconds * 1000,
       now,
     }),
-  }
-}
-
-function memoized(fn: (key: string) => string, max: number): (key: string) => string {
-  const cache = new LRUCache<string, string>({ max })
-  return (key) => {
-    let value = cache.get(key)
-    if (value === undefined) cache.set(key, (value = fn(key)))
-    return value
   }
 }

@@ -10,8 +10,8 @@
  * SHA-256, so a leaked store yields no usable token, while every request stays one fast
  * hash and instances sharing a store need no shared pepper.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { sha256Hex } from '../crypto/sha256.ts'
 
 /** The prefix every Portcullis API token starts with. */
 export const tokenPrefix = 'pcl_'
@@ -54,7 +54,7 @@ export function isWellFormedToken(candidate: string): boolean {
 
 /** The stored form of a token: lowercase hex SHA-256. */
 export function hashToken(token: string): string {
-  return bytesToHex(sha256(utf8ToBytes(token)))
+  return sha256Hex(token)
 }
 
 /** A random public identifier, used to name a token in the management API and audit log. */
