@@ -1,52 +1,44 @@
 /**
- * A server process for bench/http.ts (not meant to be run by hand):
+ * A server process for bench/http.ts (not meant to be run by hand), under Node or Deno:
  *
- *   node --import tsx bench/http-server.ts bare        demoRoutes on bare node:http, fixed user, no auth
- *   node --import tsx bench/http-server.ts portcullis  demoRoutes behind withPortcullis (audit on, memory stores)
- *   node --import tsx bench/http-server.ts portcullis-noaudit  the same with audit off (attribution only)
+ *   node --import tsx bench/http-server.ts <module> <variant>
+ *   deno run --no-check --quiet --config deno.json --allow-net=127.0.0.1 --allow-env --allow-read bench/http-server.ts deno <variant>
  *
- * Listens on 127.0.0.1 on a free port and prints one JSON line: `{"mode","port","token"}`;
- * then answers each `cpu` line on stdin with `{"cpu"}`, its CPU time so far in microseconds.
- * Exits on SIGTERM/SIGINT or when its stdin closes, so it never outlives the benchmark.
+ * `<module>` names a file of bench/servers/ (see bench/servers/modules.ts) and `<variant>`
+ * one of its `variants`. The parent's setup (the RS256 public key and token, the SQLite
+ * path, the Redis prefix) arrives as JSON in `PORTCULLIS_BENCH_SETUP`.
+ *
+ * Listens on 127.0.0.1 on a free port and prints one JSON line:
+ * `{"module","variant","port","authorization"}`, where `authorization` is the header value
+ * the server expects (`null` for a server without authentication); then answers each `cpu`
+ * line on stdin with `{"cpu"}`, its CPU time so far in microseconds (`process.cpuUsage()`,
+ * which Deno implements too). Exits on SIGTERM/SIGINT or when its stdin closes, so it
+ * never outlives the benchmark.
  */
-import { createServer, type RequestListener } from 'node:http'
-import { withPortcullis } from '../adapters/node.ts'
-import { createPortcullis, loadConfig } from '../core/index.ts'
-import { demoRoutes, demoUsers } from '../demo/app.ts'
-import { memoryStores } from '../storage/memory/index.ts'
+import process from 'node:process'
+import { setTimeout } from 'node:timers'
+import { serverModules, type ServerModule } from './servers/modules.ts'
+import type { BenchSetup, Variant } from './servers/shared.ts'
 
-const mode = process.argv[2]
-if (mode !== 'bare' && mode !== 'portcullis' && mode !== 'portcullis-noaudit') {
-  console.error('usage: http-server.ts bare|portcullis|portcullis-noaudit')
+const [moduleName, variantName] = process.argv.slice(2)
+const load = serverModules[moduleName as ServerModule] as (() => Promise<{ variants: Record<string, Variant> }>) | undefined
+const variant = load && variantName !== undefined ? (await load()).variants[variantName] : undefined
+if (!variant) {
+  console.error(`usage: http-server.ts <module> <variant>; modules: ${Object.keys(serverModules).join(', ')}`)
   process.exit(2)
 }
 
-// The demo's users, without passwords: the benchmark authenticates with an API token, and
-// skipping PBKDF2 at 600k iterations keeps start-up short.
-const stores = memoryStores()
-for (const { password: _password, ...user } of demoUsers) await stores.users.add(user)
-const alice = stores.users.find('alice')!
-// Defaults, as `npm start` without a config file: audit on, API tokens on.
-const portcullis = createPortcullis({ config: loadConfig(mode === 'portcullis-noaudit' ? { audit: { enabled: false } } : {}), stores })
-const created = await portcullis.tokens().create(alice, { name: 'bench', validity: 'never' })
-if (!created.ok) throw new Error(`token create failed: ${created.error}`)
+const setup = JSON.parse(process.env.PORTCULLIS_BENCH_SETUP ?? 'null') as BenchSetup | null
+if (!setup) throw new Error('PORTCULLIS_BENCH_SETUP: missing')
+const server = await variant(setup)
+process.stdout.write(`${JSON.stringify({ module: moduleName, variant: variantName, port: server.port, authorization: server.authorization })}\n`)
 
-const listener: RequestListener =
-  mode === 'bare'
-    ? (req, res) => demoRoutes(req, res, alice)
-    : withPortcullis(portcullis, (req, res, auth) => demoRoutes(req, res, auth?.user))
-
-const server = createServer(listener)
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('unexpected server address')
-  process.stdout.write(`${JSON.stringify({ mode, port: address.port, token: created.value.token })}\n`)
-})
-
+let stopping = false
 const stop = () => {
-  server.closeAllConnections()
-  server.close(() => process.exit(0))
+  if (stopping) return
+  stopping = true
   setTimeout(() => process.exit(0), 1000).unref()
+  server.close().then(() => process.exit(0), () => process.exit(0))
 }
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
@@ -54,7 +46,7 @@ process.stdin.on('close', stop)
 process.stdin.on('end', stop)
 // `cpu` on stdin: answer with this process's CPU time so far (microseconds), one JSON line.
 let pending = ''
-process.stdin.on('data', (chunk: Buffer) => {
+process.stdin.on('data', (chunk: Buffer | string) => {
   pending += chunk.toString()
   let newline: number
   while ((newline = pending.indexOf('\n')) !== -1) {
