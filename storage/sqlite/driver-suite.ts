@@ -16,7 +16,7 @@ import type { AuditRecord, TokenRecord } from '../types.ts'
 import type { SqliteDriver } from './driver.ts'
 import { SqliteStoreError } from './errors.ts'
 import { applicationId, migrate, schemaVersion } from './schema/migrations.ts'
-import { openSqliteStores, type SqliteStores } from './stores.ts'
+import { openSqliteStores, type SqliteStores, type SqliteStoresOptions } from './stores.ts'
 
 /** A fresh directory under the system's temporary directory. */
 export function tempDir(): string {
@@ -37,24 +37,26 @@ const fingerprint = (path: string) => createHash('sha256').update(readFileSync(p
 
 /** Registers the store contract and the file tests for one driver. */
 export function sqliteSuite(name: string, driver: SqliteDriver): void {
-  storeContract(`sqlite (${name})`, async () => {
-    const dir = tempDir()
-    const stores = openSqliteStores({ path: join(dir, 'store.sqlite'), driver, passwordIterations: 1000 })
-    return {
-      stores,
-      close: async () => {
-        stores.close()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  })
+  for (const rateLimit of ['local', 'shared'] as const) {
+    storeContract(`sqlite (${name}, rate limit ${rateLimit})`, async () => {
+      const dir = tempDir()
+      const stores = openSqliteStores({ path: join(dir, 'store.sqlite'), driver, passwordIterations: 1000, rateLimit })
+      return {
+        stores,
+        close: async () => {
+          stores.close()
+          rmSync(dir, { recursive: true, force: true })
+        },
+      }
+    })
+  }
 
   describe(`sqlite store file (${name})`, () => {
     let dir: string
     let path: string
     const open: SqliteStores[] = []
-    const openStores = (at = path) => {
-      const stores = openSqliteStores({ path: at, driver, passwordIterations: 1000 })
+    const openStores = (at = path, options: Partial<SqliteStoresOptions> = {}) => {
+      const stores = openSqliteStores({ path: at, driver, passwordIterations: 1000, ...options })
       open.push(stores)
       return stores
     }
@@ -95,15 +97,15 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
       })
     })
 
-    it('keeps tokens, users, audit and rate-limit counts across a reopen', async () => {
-      const first = openStores()
+    it('keeps tokens, users, audit and shared rate-limit counts across a reopen', async () => {
+      const first = openStores(path, { rateLimit: 'shared' })
       first.tokens.insert(token('t1'), 10)
       await first.users.add({ username: 'alice', email: 'Alice@Example.com', password: 'pw', groups: ['b', 'a'] })
       first.audit.append({ time: 5, event: 'authenticate', outcome: 'success', reason: 'api-token', method: 'GET', path: '/rest/x', client: '::1' })
       first.rateLimit.consume('k', 2, 60_000, 1_000)
       first.close()
       open.length = 0
-      const again = openStores()
+      const again = openStores(path, { rateLimit: 'shared' })
       expect(again.tokens.findById('t1')).toEqual(token('t1'))
       expect(again.users.find('alice@example.com')).toMatchObject({ username: 'alice', groups: ['b', 'a'] })
       expect(await again.users.verifyPassword('alice', 'pw')).toBe(true)
@@ -112,9 +114,9 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
       expect(again.rateLimit.consume('k', 2, 60_000, 3_000).allowed).toBe(false)
     })
 
-    it('shares one file between connections: limits hold across them', () => {
-      const a = openStores()
-      const b = openStores()
+    it('shares one file between connections: shared limits hold across them', () => {
+      const a = openStores(path, { rateLimit: 'shared' })
+      const b = openStores(path, { rateLimit: 'shared' })
       let allowed = 0
       for (let i = 0; i < 20; i++) if ((i % 2 ? a : b).rateLimit.consume('k', 7, 60_000, 1_000 + i).allowed) allowed++
       expect(allowed).toBe(7)
@@ -122,6 +124,73 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
       expect(b.tokens.insert(token('t2'), 2)).toBe('inserted')
       expect(a.tokens.insert(token('t3'), 2)).toBe('limit-reached')
       expect(b.tokens.findById('t1')).toEqual(token('t1'))
+    })
+
+    it('counts rate limits per process by default (local), exactly within it', () => {
+      const a = openStores()
+      const b = openStores()
+      const allowed = (stores: SqliteStores) => Array.from({ length: 10 }, (_, i) => stores.rateLimit.consume('k', 7, 60_000, 1_000 + i).allowed).filter(Boolean).length
+      expect(allowed(a)).toBe(7)
+      expect(allowed(b)).toBe(7)
+      raw((db) => expect(db.prepare('SELECT count(*) AS n FROM rate_limit_log').get()).toEqual({ n: 0 }))
+    })
+
+    it('refuses a rate-limit mode it does not know', () => {
+      expect(() => openStores(path, { rateLimit: 'global' as 'local' })).toThrow('rateLimit: expected "local" or "shared"')
+    })
+
+    describe('audit group commit', () => {
+      const record = (time: number): AuditRecord => ({ time, event: 'authenticate', outcome: 'success', reason: 'api-token', method: 'GET', path: '/rest/x', client: '::1' })
+      const onDisk = () => {
+        let n = 0
+        raw((db) => (n = Number(db.prepare('SELECT count(*) AS n FROM audit_log').get()!.n)))
+        return n
+      }
+      const turn = () => new Promise((resolve) => setImmediate(resolve))
+
+      it('writes the records of one turn together when the turn ends', async () => {
+        const stores = openStores()
+        for (let i = 0; i < 50; i++) stores.audit.append(record(i))
+        expect(onDisk()).toBe(0)
+        await turn()
+        expect(onDisk()).toBe(50)
+        stores.audit.append(record(50))
+        await turn()
+        expect(onDisk()).toBe(51)
+      })
+
+      it('writes pending records before a query, a prune and on close', () => {
+        const stores = openStores()
+        stores.audit.append(record(1))
+        expect(stores.audit.query().map((r) => r.time)).toEqual([1])
+        stores.audit.append(record(2))
+        expect(stores.audit.prune({ keep: 1 })).toBe(1)
+        expect(stores.audit.query().map((r) => r.time)).toEqual([2])
+        stores.audit.append(record(3))
+        stores.close()
+        open.length = 0
+        expect(onDisk()).toBe(2)
+      })
+
+      it('keeps a batch the file refuses, retries it, and fails closed past maxPending', async () => {
+        const errors: unknown[] = []
+        const stores = openStores()
+        const locked = openStores(path, { busyTimeoutMs: 0, audit: { maxPending: 3, onError: (error) => errors.push(error) } })
+        // Another connection holds the write lock: the batch cannot commit.
+        const blocker = driver(path)
+        blocker.exec('BEGIN IMMEDIATE')
+        locked.audit.append(record(1))
+        locked.audit.append(record(2))
+        await turn()
+        expect(errors).toHaveLength(1)
+        locked.audit.append(record(3))
+        expect(() => locked.audit.append(record(4))).toThrow(/3 records wait for a write/)
+        blocker.exec('COMMIT')
+        blocker.close()
+        locked.audit.flush()
+        expect(stores.audit.query().map((r) => r.time)).toEqual([3, 2, 1])
+        expect(() => locked.audit.append(record(4))).not.toThrow()
+      })
     })
 
     it('refuses a file from a newer schema, naming both versions, and leaves it untouched', () => {
@@ -233,7 +302,7 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
     })
 
     it('forgets idle rate-limit keys every few thousand calls', () => {
-      const stores = openStores()
+      const stores = openStores(path, { rateLimit: 'shared' })
       for (let i = 0; i < 4095; i++) stores.rateLimit.consume(`token:${i}`, 5, 1_000, i % 100)
       const rows = () => {
         let n = 0
@@ -247,7 +316,7 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
     })
 
     it('refuses by the request whose departure frees a slot, also under a lowered limit', () => {
-      const stores = openStores()
+      const stores = openStores(path, { rateLimit: 'shared' })
       for (const t of [10, 10, 10, 20, 30]) stores.rateLimit.consume('k', 5, 100, t)
       // Five counted (10, 10, 10, 20, 30): under a limit of 2 a slot frees when the one at 20 leaves.
       expect(stores.rateLimit.consume('k', 2, 100, 50)).toEqual({ allowed: false, remaining: 0, resetMs: 70 })

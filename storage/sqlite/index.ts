@@ -1,4 +1,4 @@
-export { SqliteAuditStore } from './audit.ts'
+export { SqliteAuditStore, type SqliteAuditOptions } from './audit.ts'
 export type { SqliteConnection, SqliteDriver, SqliteRow, SqliteStatement, SqliteValue } from './driver.ts'
 export { SqliteStoreError, type SqliteStoreErrorCode } from './errors.ts'
 export type { OpenDatabaseOptions } from './open.ts'

@@ -15,7 +15,7 @@ function inChild(path: string, startAt: number, body: string): Promise<string> {
   const script = `
     import { openSqliteStores } from ${JSON.stringify(storesModule)}
     import { betterSqlite3 } from ${JSON.stringify(driverModule)}
-    const stores = openSqliteStores({ path: ${JSON.stringify(path)}, driver: betterSqlite3 })
+    const stores = openSqliteStores({ path: ${JSON.stringify(path)}, driver: betterSqlite3, rateLimit: 'shared' })
     while (Date.now() < ${startAt}) await new Promise((resolve) => setTimeout(resolve, 1))
     ${body}
     stores.close()`

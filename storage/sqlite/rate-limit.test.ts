@@ -8,7 +8,7 @@ import { openSqliteStores } from './stores.ts'
 // request exactly as a sliding window log does (allowed, remaining, resetMs).
 describe('SqliteRateLimitStore', () => {
   it('decides exactly as the sliding window log: at most limit in any window, and no refusal below it', () => {
-    const stores = openSqliteStores({ path: ':memory:', driver: betterSqlite3 })
+    const stores = openSqliteStores({ path: ':memory:', driver: betterSqlite3, rateLimit: 'shared' })
     let run = 0
     fc.assert(
       fc.property(
@@ -42,7 +42,7 @@ describe('SqliteRateLimitStore', () => {
   })
 
   it('decides as the memory store does, even when the clock steps back', () => {
-    const stores = openSqliteStores({ path: ':memory:', driver: betterSqlite3 })
+    const stores = openSqliteStores({ path: ':memory:', driver: betterSqlite3, rateLimit: 'shared' })
     let run = 0
     fc.assert(
       fc.property(

@@ -1,5 +1,6 @@
 import type { HostTokenVerifier, Stores } from '../types.ts'
-import { SqliteAuditStore } from './audit.ts'
+import { MemoryRateLimitStore } from '../memory/rate-limit.ts'
+import { SqliteAuditStore, type SqliteAuditOptions } from './audit.ts'
 import type { SqliteDriver } from './driver.ts'
 import { openDatabase, type OpenDatabaseOptions } from './open.ts'
 import { SqliteRateLimitStore } from './rate-limit.ts'
@@ -16,6 +17,14 @@ export interface SqliteStoresOptions extends OpenDatabaseOptions {
   /** PBKDF2 work factor of passwords added later. Default `defaultIterations` (600,000). */
   readonly passwordIterations?: number
   readonly hostTokens?: HostTokenVerifier
+  /**
+   * Where rate-limit counters live. `local` (the default): in this process, exact for it,
+   * reset by a restart, as Kong's `local` policy; processes sharing the file each count
+   * their own. `shared`: in the file, exact across every process that shares it, at the
+   * cost of a write transaction per request (run several hosts on Redis instead).
+   */
+  readonly rateLimit?: 'local' | 'shared'
+  readonly audit?: SqliteAuditOptions
 }
 
 /** SQLite stores over one connection, typed concretely so hosts and demos can seed them. */
@@ -23,8 +32,8 @@ export interface SqliteStores extends Stores {
   readonly tokens: SqliteTokenStore
   readonly users: SqliteUserStore
   readonly audit: SqliteAuditStore
-  readonly rateLimit: SqliteRateLimitStore
-  /** Closes the connection; the stores are unusable afterwards. */
+  readonly rateLimit: SqliteRateLimitStore | MemoryRateLimitStore
+  /** Writes pending audit records and closes the connection; the stores are unusable afterwards. */
   close(): void
 }
 
@@ -42,17 +51,26 @@ export interface SqliteStores extends Stores {
  * @throws {SqliteStoreError} when the file is newer, corrupt, read-only or cannot be opened.
  */
 export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
+  const sharing = options.rateLimit ?? 'local'
+  if (sharing !== 'local' && sharing !== 'shared') throw new TypeError('rateLimit: expected "local" or "shared"')
   const db = openDatabase(options.path, options.driver, options)
   try {
     const transaction = transactions(db)
     const iterations = options.passwordIterations
+    const audit = new SqliteAuditStore(db, transaction, options.audit)
     return {
       tokens: new SqliteTokenStore(db, transaction),
       users: new SqliteUserStore(db, transaction, iterations === undefined ? {} : { iterations }),
-      audit: new SqliteAuditStore(db, transaction),
-      rateLimit: new SqliteRateLimitStore(db, transaction),
+      audit,
+      rateLimit: sharing === 'shared' ? new SqliteRateLimitStore(db, transaction) : new MemoryRateLimitStore(),
       ...(options.hostTokens && { hostTokens: options.hostTokens }),
-      close: () => db.close(),
+      close: () => {
+        try {
+          audit.flush()
+        } finally {
+          db.close()
+        }
+      },
     }
   } catch (error) {
     db.close()
