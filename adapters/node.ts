@@ -3,7 +3,7 @@
  * No authentication rule lives here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Allow, Portcullis } from '../core/index.ts'
+import { isThenable, type Allow, type Outcome, type Portcullis } from '../core/index.ts'
 import { toAuthRequest } from './node-request.ts'
 
 export { toAuthRequest }
@@ -36,18 +36,25 @@ export type AuthenticatedHandler = (req: IncomingMessage, res: ServerResponse, a
  */
 export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedHandler) {
   return function portcullisNode(req: IncomingMessage, res: ServerResponse): void {
-    portcullis.handle(toAuthRequest(req)).then(
-      (outcome) => {
-        if (outcome.kind === 'allow') {
-          for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
-          return handler(req, res, outcome)
-        }
-        if (outcome.kind === 'pass') return handler(req, res, undefined)
+    const fail = (error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error)))
+    const send = (outcome: Outcome): void | Promise<void> => {
+      if (outcome.kind === 'allow') {
         for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
-        res.setHeader('content-length', Buffer.byteLength(outcome.body))
-        res.writeHead(outcome.status)
-        res.end(outcome.body)
-      },
-    ).catch((error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error))))
+        return handler(req, res, outcome)
+      }
+      if (outcome.kind === 'pass') return handler(req, res, undefined)
+      for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
+      res.setHeader('content-length', Buffer.byteLength(outcome.body))
+      res.writeHead(outcome.status)
+      res.end(outcome.body)
+    }
+    try {
+      // Synchronous stores give the outcome at once: answer in this tick, without a promise.
+      const outcome = portcullis.handle(toAuthRequest(req))
+      const sent = isThenable(outcome) ? outcome.then(send) : send(outcome)
+      if (sent) sent.catch(fail)
+    } catch (error) {
+      fail(error)
+    }
   }
 }

@@ -1,7 +1,5 @@
-import type { AuditRecord, Awaitable, Stores } from '../storage/types.ts'
+import type { AuditRecord, Awaitable, RateLimitResult, Stores } from '../storage/types.ts'
 import { isThenable } from './awaitable.ts'
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 import { requestFields, type RequestFields } from './audit/record.ts'
 import type { Config } from './config/load.ts'
 import { parseAuthorization, type Credentials } from './credentials/authorization.ts'
@@ -24,6 +22,8 @@ import { rateLimitHeaders, rateLimitKey } from './policy/rate-limit.ts'
 import type { AuthRequest } from './request.ts'
 import { tokenPrefix } from './tokens/format.ts'
 import { tokenRoute } from './tokens/routes.ts'
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** I/O the engine does not own. */
 export interface EngineOptions {
@@ -54,20 +54,25 @@ export interface EngineOptions {
  * decision.kind // 'deny': no credentials
  * ```
  */
-export function authenticate(request: AuthRequest, config: Config, stores: Stores, options: EngineOptions = {}): Promise<Decision> {
+export async function authenticate(request: AuthRequest, config: Config, stores: Stores, options: EngineOptions = {}): Promise<Decision> {
   const providers = options.providers ?? createProviders(config, options)
   return decide(request, normalizePath(request.target), config, stores, providers, options.now?.() ?? Date.now())
 }
 
-/** {@link authenticate} on a path already normalised by {@link normalizePath}. */
-export async function decide(
+/**
+ * {@link authenticate} on a path already normalised by {@link normalizePath}.
+ *
+ * Not `async`: when every store answers synchronously (memory, SQLite) so does this, and
+ * an adapter can answer in the same tick. Each step that may wait continues with `then`.
+ */
+export function decide(
   request: AuthRequest,
   segments: string[] | null,
   config: Config,
   stores: Stores,
   providers: Providers,
   now: number,
-): Promise<Decision> {
+): Awaitable<Decision> {
   const { compiled } = config
   if (!config.enabled || segments === null || !compiled.prefix(segments)) {
     const fields = requestFields(now, request.method, segments, request.target, request.peer)
@@ -92,45 +97,71 @@ export async function decide(
     if (compiled.restricted(segments)) return deny('public_api_restricted', 'none', fields, config)
     if (plain && compiled.anonymous(segments)) return pass('anonymous', fields)
   }
-  let result: MethodResult
+  const step: Step = { method: request.method, tokenApi: tokenRoute(segments, config) !== undefined, scheme, fields, config, stores, now }
+  let pending: Awaitable<MethodResult>
   try {
-    const pending = verify(credentials, config, stores, providers, now, fields.client)
-    result = isThenable(pending) ? await pending : pending
+    pending = verify(credentials, config, stores, providers, now, fields.client)
   } catch (error) {
-    if (error instanceof ProviderUnavailableError) return deny('provider_unavailable', scheme, fields, config, undefined, error.message)
-    return deny('store_unavailable', scheme, fields, config)
+    return unverified(error, step)
   }
+  return isThenable(pending) ? pending.then((result) => authorize(result, step), (error: unknown) => unverified(error, step)) : authorize(pending, step)
+}
+
+/** What the steps after the credentials need of the request. */
+interface Step {
+  readonly method: string
+  /** Whether the request addresses the token API (exempt from read-only groups). */
+  readonly tokenApi: boolean
+  readonly scheme: CredentialScheme
+  readonly fields: RequestFields
+  readonly config: Config
+  readonly stores: Stores
+  readonly now: number
+}
+
+/** A method that threw: its provider or a store failed (fail closed). */
+function unverified(error: unknown, { scheme, fields, config }: Step): Decision {
+  if (error instanceof ProviderUnavailableError) return deny('provider_unavailable', scheme, fields, config, undefined, error.message)
+  return deny('store_unavailable', scheme, fields, config)
+}
+
+/** After the credentials: the groups, then the rate limit. */
+function authorize(result: MethodResult, step: Step): Awaitable<Decision> {
+  const { scheme, fields, config, stores } = step
   if (!result.ok) {
     const refusal = deny(result.error, scheme, fields, config, result.user, result.detail)
     return result.headers ? { ...refusal, headers: { ...refusal.headers, ...result.headers } } : refusal
   }
+  const refused = groupRefusal(result.user, step.method, step.tokenApi, config)
+  if (refused) return deny(refused, scheme, fields, config, result.user.username)
+  if (!config.rateLimit.enabled) return allow(result, fields, {}, false)
 
-  const { user, via, tokenId } = result
-  const refused = groupRefusal(user, request.method, tokenRoute(segments, config) !== undefined, config)
-  if (refused) return deny(refused, scheme, fields, config, user.username)
-
-  let headers: Record<string, string> = {}
-  let degraded = false
-  if (config.rateLimit.enabled) {
-    const { limit, windowSeconds, onStoreFailure } = config.rateLimit
-    let counted
-    try {
-      if (!stores.rateLimit) throw new TypeError('rateLimit.enabled needs stores.rateLimit')
-      const consumed = stores.rateLimit.consume(rateLimitKey(user.username, tokenId), limit, windowSeconds * 1000, now)
-      counted = isThenable(consumed) ? await consumed : consumed
-    } catch {
-      if (onStoreFailure === 'refuse') return deny('store_unavailable', scheme, fields, config, user.username)
-      degraded = true
-    }
-    if (counted) {
-      headers = rateLimitHeaders(counted, compiled.rateLimitPolicy)
-      if (!counted.allowed) {
-        const refusal = deny('rate_limited', scheme, fields, config, user.username)
-        const audit = tokenId === undefined ? refusal.audit : { ...refusal.audit, tokenId }
-        return { ...refusal, headers: { ...refusal.headers, ...headers }, audit }
-      }
-    }
+  const { limit, windowSeconds } = config.rateLimit
+  let consumed: Awaitable<RateLimitResult>
+  try {
+    if (!stores.rateLimit) throw new TypeError('rateLimit.enabled needs stores.rateLimit')
+    consumed = stores.rateLimit.consume(rateLimitKey(result.user.username, result.tokenId), limit, windowSeconds * 1000, step.now)
+  } catch {
+    return uncounted(result, step)
   }
+  return isThenable(consumed) ? consumed.then((counted) => counts(counted, result, step), () => uncounted(result, step)) : counts(consumed, result, step)
+}
+
+/** The rate-limit store failed: refuse (503), or allow marked degraded, as `rateLimit.onStoreFailure` says. */
+function uncounted(result: MethodResult & { ok: true }, { scheme, fields, config }: Step): Decision {
+  if (config.rateLimit.onStoreFailure === 'refuse') return deny('store_unavailable', scheme, fields, config, result.user.username)
+  return allow(result, fields, {}, true)
+}
+
+function counts(counted: RateLimitResult, result: MethodResult & { ok: true }, { scheme, fields, config }: Step): Decision {
+  const headers = rateLimitHeaders(counted, config.compiled.rateLimitPolicy)
+  if (counted.allowed) return allow(result, fields, headers, false)
+  const refusal = deny('rate_limited', scheme, fields, config, result.user.username)
+  const audit = result.tokenId === undefined ? refusal.audit : { ...refusal.audit, tokenId: result.tokenId }
+  return { ...refusal, headers: { ...refusal.headers, ...headers }, audit }
+}
+
+function allow({ user, via, tokenId }: MethodResult & { ok: true }, fields: RequestFields, headers: Record<string, string>, degraded: boolean): Allow {
   // Built by assignment: conditional spreads (`...(x && {...})`) cost microseconds on this path.
   const audit: Mutable<AuditRecord> = {
     time: fields.time,
@@ -143,10 +174,10 @@ export async function decide(
     user: user.username,
     via,
   }
-  const allow: Mutable<Allow> = { kind: 'allow', user, via, headers, audit }
-  if (tokenId !== undefined) allow.tokenId = audit.tokenId = tokenId
-  if (degraded) allow.degraded = audit.degraded = true
-  return allow
+  const allowed: Mutable<Allow> = { kind: 'allow', user, via, headers, audit }
+  if (tokenId !== undefined) allowed.tokenId = audit.tokenId = tokenId
+  if (degraded) allowed.degraded = audit.degraded = true
+  return allowed
 }
 
 /**

@@ -36,6 +36,25 @@ describe('createPortcullis', () => {
   })
 
   describe('handle', () => {
+    it('answers without a promise when every store it needs is synchronous, with one when a store is not', async () => {
+      const rateLimit = { enabled: true, limit: 100 }
+      const sync = createPortcullis({ config: { rateLimit }, stores, now: () => start })
+      const created = await sync.tokens().create(stores.users.find('alice')!, { name: 't', validity: 'never' })
+      if (!created.ok) throw new Error(created.error)
+      const bearer = `Bearer ${created.value.token}`
+      const answer = sync.handle(request('/rest/api/2/myself', bearer))
+      expect(answer).not.toBeInstanceOf(Promise)
+      expect(answer).toMatchObject({ kind: 'allow', user: { username: 'alice' }, headers: { ratelimit: expect.any(String) } })
+      expect(sync.handle(request('/rest/api/2/myself'))).toMatchObject({ kind: 'deny', status: 401 })
+      expect(sync.handle(request('/elsewhere'))).toMatchObject({ kind: 'pass' })
+
+      const slowLimits = { consume: (...args: Parameters<typeof stores.rateLimit.consume>) => Promise.resolve(stores.rateLimit.consume(...args)) }
+      const async = createPortcullis({ config: { rateLimit }, stores: { ...stores, rateLimit: slowLimits }, now: () => start })
+      const pending = async.handle(request('/rest/api/2/myself', bearer))
+      expect(pending).toBeInstanceOf(Promise)
+      expect(await pending).toMatchObject({ kind: 'allow', user: { username: 'alice' } })
+    })
+
     it('appends the audit record of an allow and of a deny', async () => {
       const portcullis = createPortcullis({ config: {}, stores, now: () => start })
       const allow = await portcullis.handle(request('/rest/api/2/myself?os_password=pw', basic('alice', 'pw')))

@@ -1,8 +1,9 @@
-import type { AuditRecord, Stores } from '../storage/types.ts'
+import type { AuditRecord, Awaitable, Stores } from '../storage/types.ts'
 import { logLine } from './audit/log-line.ts'
 import { loadConfig, type Config } from './config/load.ts'
 import type { ConfigInput } from './config/schema.ts'
-import type { Outcome } from './decision.ts'
+import type { Allow, Decision, Outcome } from './decision.ts'
+import { isThenable } from './awaitable.ts'
 import { testToken, type TestableTokenType, type TokenDiagnosis } from './diagnostics/test-token.ts'
 import { decide } from './engine.ts'
 import { deny } from './errors/deny.ts'
@@ -33,8 +34,12 @@ export interface Portcullis {
   /**
    * Authenticates the request, serves the token API when it is addressed, and appends
    * the audit record. Never throws for a bad request.
+   *
+   * Returns the outcome itself when every store it needed answered synchronously (memory,
+   * SQLite), a promise otherwise, as Hono's `app.fetch` does: `await` works either way,
+   * and an adapter that checks can answer in the same tick.
    */
-  handle(request: AuthRequest): Promise<Outcome>
+  handle(request: AuthRequest): Outcome | Promise<Outcome>
   /** Token management for programmatic use (the HTTP routes call the same service). */
   tokens(origin?: { method: string; path: string; client: string }): TokenService
   /** The test-token diagnostic: whether a token is valid, whose it is, and why not. */
@@ -68,21 +73,24 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   const providers = createProviders(config, { now, ...(options.fetch && { fetch: options.fetch }) })
   const audit = config.audit.enabled ? stores.audit : undefined
 
-  async function handle(request: AuthRequest): Promise<Outcome> {
+  function handle(request: AuthRequest): Awaitable<Outcome> {
     const segments = normalizePath(request.target)
-    let outcome: Outcome = await decide(request, segments, config, stores, providers, now())
-    if (outcome.kind === 'allow') {
-      const caller = outcome
-      const rest = tokenRoute(segments!, config)
-      if (rest) {
-        try {
-          const answer = await handleTokenRoute(request, rest, caller, config, stores, providers, now)
-          outcome = { ...answer, headers: { ...caller.headers, ...answer.headers } }
-        } catch {
-          outcome = deny('store_unavailable', 'none', { ...caller.audit, time: now() }, config, caller.user.username)
-        }
-      }
-    }
+    const decided = decide(request, segments, config, stores, providers, now())
+    return isThenable(decided) ? decided.then((decision) => serve(request, segments, decision)) : serve(request, segments, decided)
+  }
+
+  /** Answers the token API for an allowed caller who addressed it, then records the outcome. */
+  function serve(request: AuthRequest, segments: string[] | null, decision: Decision): Awaitable<Outcome> {
+    const rest = decision.kind === 'allow' ? tokenRoute(segments!, config) : undefined
+    if (!rest) return record(decision)
+    const caller = decision as Allow
+    return handleTokenRoute(request, rest, caller, config, stores, providers, now).then(
+      (answer): Outcome => ({ ...answer, headers: { ...caller.headers, ...answer.headers } }),
+      () => deny('store_unavailable', 'none', { ...caller.audit, time: now() }, config, caller.user.username),
+    ).then(record)
+  }
+
+  function record(outcome: Outcome): Awaitable<Outcome> {
     // Other passes are outside Portcullis's remit: auditing them would flood the log with the host's traffic.
     if (outcome.kind === 'pass' && outcome.reason !== 'bypass') return outcome
     log?.(logLine(outcome.audit), outcome.audit)
@@ -97,12 +105,13 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       }
       return outcome
     }
+    const unaudited = () => deny('store_unavailable', 'none', outcome.audit, config)
     try {
-      // A synchronous store (memory, better-sqlite3) returns nothing: skip the microtask an await would cost.
+      // A synchronous store (memory, SQLite) returns nothing, and the outcome goes out in the same tick.
       const appended = audit.append(outcome.audit)
-      if (appended) await appended
+      if (appended) return appended.then(() => outcome, unaudited)
     } catch {
-      return deny('store_unavailable', 'none', outcome.audit, config)
+      return unaudited()
     }
     return outcome
   }

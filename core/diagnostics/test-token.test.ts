@@ -151,7 +151,7 @@ describe('the test-token diagnostic', () => {
   })
 
   describe('POST /rest/auth/1/token/test', () => {
-    const post = (as: string, body: string, method = 'POST'): Promise<Outcome> =>
+    const post = async (as: string, body: string, method = 'POST'): Promise<Outcome> =>
       portcullis.handle({
         method,
         target: '/rest/auth/1/token/test',

@@ -132,7 +132,7 @@ describe('a real OpenID Provider (oidc-provider) on loopback', () => {
         return fetch(url, init)
       },
     })
-  const get = (portcullis: Portcullis, token: string): Promise<Outcome> =>
+  const get = async (portcullis: Portcullis, token: string): Promise<Outcome> =>
     portcullis.handle({ method: 'GET', target: '/rest/api/2/myself', headers: new Headers({ authorization: `Bearer ${token}` }), peer: '192.0.2.10' })
   const introspections = () => calls.filter((c) => c === '/token/introspection').length
 

@@ -67,7 +67,7 @@ describe('REST SSO: passwords checked at the provider (password grant)', () => {
       log: (line) => lines.push(line),
     })
   }
-  const get = (authorization?: string, { target = '/rest/api/2/myself', peer = '192.0.2.10' } = {}): Promise<Outcome> =>
+  const get = async (authorization?: string, { target = '/rest/api/2/myself', peer = '192.0.2.10' } = {}): Promise<Outcome> =>
     portcullis.handle({ method: 'GET', target, headers: new Headers(authorization === undefined ? {} : { authorization }), peer })
   const audit = (): AuditRecord[] => [...stores.audit.query()].reverse()
 

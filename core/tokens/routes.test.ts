@@ -36,7 +36,7 @@ describe('token API routes', () => {
     portcullis = createPortcullis({ config, stores: tokens ? { ...stores, tokens } : stores, now: () => clock })
   }
 
-  function call(method: string, target: string, options: Call = {}): Promise<Outcome> {
+  async function call(method: string, target: string, options: Call = {}): Promise<Outcome> {
     const headers = new Headers()
     if (options.as !== undefined) headers.set('authorization', options.as.startsWith('pcl_') ? `Bearer ${options.as}` : basic(options.as, `${options.as}-pw`))
     const request: AuthRequest = {
