@@ -18,7 +18,7 @@ declare const Deno: {
   readonly stdin: { readonly readable: ReadableStream<Uint8Array> }
   serve(
     options: { hostname: string; port: number; onListen(addr: unknown): void },
-    handler: (request: Request, info: ServeHandlerInfo) => Promise<Response>,
+    handler: (request: Request, info: ServeHandlerInfo) => Response | Promise<Response>,
   ): { readonly addr: { readonly port: number }; shutdown(): Promise<void> }
 }
 

@@ -42,6 +42,6 @@ export type AuthenticatedDenoHandler = (request: Request, auth: Allow | undefine
  *   Response.json(auth ? { name: auth.user.username } : { name: null })))
  * ```
  */
-export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedDenoHandler): (request: Request, info: ServeHandlerInfo) => Promise<Response> {
+export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedDenoHandler): (request: Request, info: ServeHandlerInfo) => Response | Promise<Response> {
   return withPortcullisFetch(portcullis, handler, (_request, info: ServeHandlerInfo) => info.remoteAddr.hostname)
 }

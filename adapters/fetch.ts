@@ -2,8 +2,8 @@
  * Web-standard adapter: wraps a fetch handler (`Request` in, `Response` out) for Deno, Deno
  * Deploy, Bun, Workers. Web APIs only: nothing here needs a Node built-in. Translation only.
  */
-import type { Allow, AuthRequest, Portcullis } from '../core/index.ts'
-import { maxBodyBytes } from '../core/index.ts'
+import type { Allow, AuthRequest, Outcome, Portcullis } from '../core/index.ts'
+import { isThenable, maxBodyBytes } from '../core/index.ts'
 
 /**
  * A fetch handler that also receives the allow decision (`undefined` when the request passed).
@@ -38,22 +38,32 @@ export function withPortcullis<Context extends unknown[]>(
   portcullis: Portcullis,
   handler: AuthenticatedFetchHandler<Context>,
   clientAddress: (request: Request, ...context: Context) => string,
-): (request: Request, ...context: Context) => Promise<Response> {
-  return async function portcullisFetch(request, ...context) {
-    const outcome = await portcullis.handle(toAuthRequest(request, clientAddress(request, ...context)))
+): (request: Request, ...context: Context) => Response | Promise<Response> {
+  const respond = (outcome: Outcome, request: Request, context: Context): Response | Promise<Response> => {
     if (outcome.kind === 'pass') return handler(request, undefined, ...context)
     if (outcome.kind !== 'allow') return new Response(outcome.body, { status: outcome.status, headers: outcome.headers })
-    let response = await handler(request, outcome, ...context)
-    for (const name in outcome.headers) {
-      try {
-        response.headers.set(name, outcome.headers[name]!)
-      } catch { // immutable headers (a fetched Response, Response.redirect): answer a copy
-        response = new Response(response.body, response)
-        response.headers.set(name, outcome.headers[name]!)
-      }
-    }
-    return response
+    const response = handler(request, outcome, ...context)
+    return isThenable(response) ? response.then((answer) => withHeaders(answer, outcome.headers)) : withHeaders(response, outcome.headers)
   }
+  return function portcullisFetch(request, ...context) {
+    // Synchronous stores give the outcome at once: no promise unless the handler makes one.
+    const outcome = portcullis.handle(toAuthRequest(request, clientAddress(request, ...context)))
+    return isThenable(outcome) ? outcome.then((answer) => respond(answer, request, context)) : respond(outcome, request, context)
+  }
+}
+
+/** The handler's response with the engine's headers (RateLimit). */
+function withHeaders(response: Response, headers: Readonly<Record<string, string>>): Response {
+  let out = response
+  for (const name in headers) {
+    try {
+      out.headers.set(name, headers[name]!)
+    } catch { // immutable headers (a fetched Response, Response.redirect): answer a copy
+      out = new Response(out.body, out)
+      out.headers.set(name, headers[name]!)
+    }
+  }
+  return out
 }
 
 /**

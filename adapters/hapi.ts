@@ -3,9 +3,16 @@
  * `portcullis` auth scheme. Translation only.
  */
 import { unauthorized } from '@hapi/boom'
-import type { AuthMode, Plugin, Request } from '@hapi/hapi'
-import type { Allow, AuthMethod, Portcullis, User } from '../core/index.ts'
+import type { AuthMode, Plugin, Request, ResponseToolkit } from '@hapi/hapi'
+import { isThenable, type Allow, type AuthMethod, type Outcome, type Portcullis, type User } from '../core/index.ts'
 import { toAuthRequest } from './node-request.ts'
+
+declare module '@hapi/hapi' {
+  interface PluginsStates {
+    /** The allow decision of the request, set by the Portcullis plugin in `onRequest`. */
+    portcullis?: Allow
+  }
+}
 
 /**
  * Options of {@link portcullisPlugin}: the engine, the strategy's name (`'portcullis'` by
@@ -44,7 +51,7 @@ export interface PortcullisRefs {
  * responses. The scheme authenticates an allowed caller; for a passed request it reports
  * missing authentication, so the route's mode decides (`'optional'`/`'try'`: the handler
  * runs without credentials; `'required'`: Hapi's 401 unless another strategy authenticates).
- * Allowed responses get the engine's headers (RateLimit). `server.inject({ auth })` skips it.
+ * Allowed responses get the engine's headers (RateLimit). The decision is on `request.plugins.portcullis`. `server.inject({ auth })` skips it.
  *
  * @example
  * ```ts
@@ -63,18 +70,21 @@ export interface PortcullisRefs {
 export const portcullisPlugin: Plugin<PortcullisHapiOptions> = {
   name: 'portcullis',
   register(server, { portcullis, strategy = 'portcullis', defaultMode }) {
-    const allowed = new WeakMap<Request, Allow>()
-    server.ext('onRequest', async (request, h) => {
-      if (request.auth.isInjected) return h.continue
-      const outcome = await portcullis.handle(toAuthRequest(request.raw.req))
-      if (outcome.kind === 'allow') allowed.set(request, outcome)
+    const proceed = (outcome: Outcome, request: Request, h: ResponseToolkit) => {
+      if (outcome.kind === 'allow') request.plugins.portcullis = outcome
       if (outcome.kind === 'allow' || outcome.kind === 'pass') return h.continue
       const response = h.response(outcome.body).code(outcome.status)
       for (const name in outcome.headers) response.header(name, outcome.headers[name]!)
       return response.takeover()
+    }
+    server.ext('onRequest', (request, h) => {
+      if (request.auth.isInjected) return h.continue
+      // Synchronous stores give the outcome at once: no promise for Hapi to wait on.
+      const outcome = portcullis.handle(toAuthRequest(request.raw.req))
+      return isThenable(outcome) ? outcome.then((answer) => proceed(answer, request, h)) : proceed(outcome, request, h)
     })
     server.ext('onPreResponse', (request, h) => {
-      const headers = allowed.get(request)?.headers ?? {}
+      const headers = request.plugins.portcullis?.headers
       const response = request.response
       for (const name in headers) {
         if ('output' in response) response.output.headers[name] = headers[name]!
@@ -84,10 +94,11 @@ export const portcullisPlugin: Plugin<PortcullisHapiOptions> = {
     })
     server.auth.scheme('portcullis', () => ({
       authenticate(request, h) {
-        const allow = allowed.get(request)
+        const allow = request.plugins.portcullis
         if (!allow) return h.unauthenticated(unauthorized(null, 'Bearer', { realm: portcullis.config.realm }))
-        const { user, via, tokenId } = allow
-        return h.authenticated({ credentials: { user, via, ...(tokenId !== undefined && { tokenId }) }, artifacts: { ...allow } })
+        const credentials: { user: User; via: AuthMethod; tokenId?: string } = { user: allow.user, via: allow.via }
+        if (allow.tokenId !== undefined) credentials.tokenId = allow.tokenId
+        return h.authenticated({ credentials, artifacts: allow })
       },
     }))
     server.auth.strategy(strategy, 'portcullis')

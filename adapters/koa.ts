@@ -2,8 +2,8 @@
  * Koa adapter: a middleware that translates the context to the engine and its outcome
  * back. No authentication rule lives here.
  */
-import type { Middleware } from 'koa'
-import type { Allow, Portcullis, User } from '../core/index.ts'
+import type { Middleware, Next, ParameterizedContext } from 'koa'
+import { isThenable, type Allow, type Outcome, type Portcullis, type User } from '../core/index.ts'
 import { toAuthRequest } from './node-request.ts'
 
 /**
@@ -45,17 +45,23 @@ export interface PortcullisState {
  * ```
  */
 export function portcullisKoa(engine: Portcullis): Middleware<PortcullisState> {
-  return async function portcullis(ctx, next) {
+  return function portcullis(ctx, next) {
     // originalUrl: the target as the client sent it, even where mounting rewrote ctx.url.
-    const outcome = await engine.handle(toAuthRequest(ctx.req, ctx.originalUrl))
-    if (outcome.kind === 'pass') return next()
-    ctx.set(outcome.headers)
-    if (outcome.kind === 'allow') {
-      ctx.state.portcullis = outcome
-      ctx.state.user = outcome.user
-      return next()
-    }
-    ctx.status = outcome.status
-    ctx.body = outcome.body
+    const outcome = engine.handle(toAuthRequest(ctx.req, ctx.originalUrl))
+    // Synchronous stores give the outcome at once: no extra promise before the next middleware.
+    return isThenable(outcome) ? outcome.then((answer) => proceed(ctx, next, answer)) : proceed(ctx, next, outcome)
   }
+}
+
+function proceed(ctx: ParameterizedContext<PortcullisState>, next: Next, outcome: Outcome): Promise<unknown> | undefined {
+  if (outcome.kind === 'pass') return next()
+  for (const name in outcome.headers) ctx.set(name, outcome.headers[name]!)
+  if (outcome.kind === 'allow') {
+    ctx.state.portcullis = outcome
+    ctx.state.user = outcome.user
+    return next()
+  }
+  ctx.status = outcome.status
+  ctx.body = outcome.body
+  return undefined
 }
