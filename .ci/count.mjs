@@ -13,17 +13,22 @@ if (existsSync(vitest)) {
   failed += report.numFailedTests
 } else missing.push('vitest')
 
-const deno = `${dir}/deno.xml`
-if (existsSync(deno)) {
-  const xml = readFileSync(deno, 'utf8')
+// JUnit reports: Deno's tests, and the docs checks (npm run docs:check: the sample check and the browser test).
+for (const name of ['deno', 'docs-samples', 'docs-site']) {
+  const file = `${dir}/${name}.xml`
+  if (!existsSync(file)) {
+    missing.push(name)
+    continue
+  }
+  const xml = readFileSync(file, 'utf8')
   const suite = /<testsuites[^>]*\btests="(\d+)"[^>]*\bfailures="(\d+)"(?:[^>]*\berrors="(\d+)")?/.exec(xml)
   if (suite) {
     const total = Number(suite[1])
     const bad = Number(suite[2]) + Number(suite[3] ?? 0)
     passed += total - bad
     failed += bad
-  } else missing.push('deno (unreadable junit)')
-} else missing.push('deno')
+  } else missing.push(`${name} (unreadable junit)`)
+}
 
 for (const name of ['smoke-esm', 'smoke-cjs', 'smoke-deno']) {
   const file = `${dir}/${name}.txt`
