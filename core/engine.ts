@@ -223,7 +223,7 @@ function verify(credentials: Credentials, config: Config, stores: Stores, provid
  * locally; other tokens go to the OAuth provider when one is configured, else to the
  * host's own token verifier.
  */
-function verifyBearer(token: string, config: Config, stores: Stores, providers: Providers): Promise<MethodResult> {
+function verifyBearer(token: string, config: Config, stores: Stores, providers: Providers): Awaitable<MethodResult> {
   if (providers.jwt && looksLikeJwt(token) && (!providers.oauth || providers.jwt.knowsIssuer(token))) {
     return authenticateJwt(token, providers.jwt, stores)
   }

@@ -1,6 +1,7 @@
-import type { Stores } from '../../storage/types.ts'
+import type { Awaitable, Stores, User } from '../../storage/types.ts'
+import { isThenable } from '../awaitable.ts'
 import type { Config } from '../config/load.ts'
-import type { OAuthIntrospector } from '../providers/introspection.ts'
+import type { OAuthIntrospector, TokenInfo } from '../providers/introspection.ts'
 import type { MethodResult } from './result.ts'
 
 /**
@@ -11,10 +12,15 @@ import type { MethodResult } from './result.ts'
  * - Authorization grant: an active token runs as the user its username attribute names.
  *
  * Inactive or expired tokens, and a provider refusing the configured client
- * credentials, are the documented 401 "Expired Token / invalid_client_ID".
+ * credentials, are the documented 401 "Expired Token / invalid_client_ID". A cached
+ * answer and a synchronous directory give the result synchronously.
  */
-export async function authenticateOAuth(token: string, introspector: OAuthIntrospector, config: Config, stores: Stores): Promise<MethodResult> {
-  const info = await introspector.inspect(token)
+export function authenticateOAuth(token: string, introspector: OAuthIntrospector, config: Config, stores: Stores): Awaitable<MethodResult> {
+  const info = introspector.inspect(token)
+  return isThenable(info) ? info.then((answer) => ofInfo(answer, config, stores)) : ofInfo(info, config, stores)
+}
+
+function ofInfo(info: TokenInfo, config: Config, stores: Stores): Awaitable<MethodResult> {
   if (!info.active) return { ok: false, error: 'client_credentials_invalid', detail: info.reason }
   const { clientCredentials, usernameAttribute } = config.oauth
   let username: string | undefined
@@ -36,7 +42,11 @@ export async function authenticateOAuth(token: string, introspector: OAuthIntros
       return { ok: false, error: 'user_not_found', detail: `no usable ${usernameAttribute} attribute` }
     }
   }
-  const user = await stores.users.find(username!)
+  const found = stores.users.find(username!)
+  return isThenable(found) ? found.then((user) => ofUser(user, username!)) : ofUser(found, username!)
+}
+
+function ofUser(user: User | undefined, username: string): MethodResult {
   if (!user) return { ok: false, error: 'user_not_found', detail: `no user ${username}` }
   if (!user.active) return { ok: false, error: 'token_use_denied', user: user.username }
   return { ok: true, user, via: 'oauth' }

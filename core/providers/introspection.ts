@@ -59,12 +59,15 @@ export class OAuthIntrospector {
   /**
    * What the provider says about `token`. Throws {@link ProviderUnavailableError} when it
    * cannot be asked or answers garbage; refusal of our own client credentials is an
-   * inactive answer with that reason.
+   * inactive answer with that reason. A cached answer comes back synchronously.
    */
-  async inspect(token: string): Promise<TokenInfo> {
+  inspect(token: string): TokenInfo | Promise<TokenInfo> {
     const key = this.#cache && hashToken(token)
     const hit = key === undefined ? undefined : this.#cache!.get(key)
-    if (hit) return hit
+    return hit ?? this.#inspectFresh(token, key)
+  }
+
+  async #inspectFresh(token: string, key: string | undefined): Promise<TokenInfo> {
     const { info, exp }: { info: TokenInfo; exp?: number } = this.#config.introspection ? await this.#introspect(token) : await this.#userinfo(token)
     if (key !== undefined) {
       const seconds = info.active ? this.#config.cacheSeconds : this.#config.negativeCacheSeconds
