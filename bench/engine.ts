@@ -29,12 +29,10 @@ import { isThenable } from '../core/awaitable.ts'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { MemoryAuditStore, memoryStores } from '../storage/memory/index.ts'
+import { flags } from './flags.ts'
 import { loadAverage, machineBusySeconds } from './machine.ts'
 
-const args = new Map(process.argv.slice(2).map((a) => {
-  const [k, v] = a.replace(/^--/, '').split('=', 2)
-  return [k!, v ?? 'true'] as const
-}))
+const args = flags()
 const rounds = Number(args.get('rounds') ?? 5)
 const seconds = Number(args.get('seconds') ?? 1)
 const warmupSeconds = Number(args.get('warmup') ?? 1)

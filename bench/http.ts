@@ -47,14 +47,12 @@ import { jwtFixture, redisFixture, sqliteFixture } from './http/fixtures.ts'
 import { Processes, type LoadTarget, type Run, type ServerProcess } from './http/processes.ts'
 import { fmt, pct, report } from './http/report.ts'
 import { suiteNames, suites, type SuiteName } from './http/suites.ts'
+import { flags } from './flags.ts'
 import { loadAverage } from './machine.ts'
 import { denoModules } from './servers/modules.ts'
 import { benchPath, type BenchSetup } from './servers/shared.ts'
 
-const args = new Map(process.argv.slice(2).map((a) => {
-  const [k, v] = a.replace(/^--/, '').split('=', 2)
-  return [k!, v ?? 'true'] as const
-}))
+const args = flags()
 const rounds = Number(args.get('rounds') ?? 5)
 const seconds = Number(args.get('seconds') ?? 5)
 const warmupSeconds = Number(args.get('warmup') ?? 2)

@@ -45,12 +45,10 @@ import { jwtVerify, type JWTVerifyResult } from 'jose'
 import { createPortcullis, type AuthMethod, type AuthRequest, type ConfigInput, type Outcome, type Portcullis } from '../core/index.ts'
 import { memoryStores } from '../storage/memory/index.ts'
 import { issuerKey, nodeVerifySignature, type IssuerKey } from './jwt-keys.ts'
+import { flags } from './flags.ts'
 import { loadAverage, machineBusySeconds } from './machine.ts'
 
-const args = new Map(process.argv.slice(2).map((a) => {
-  const [k, v] = a.replace(/^--/, '').split('=', 2)
-  return [k!, v ?? 'true'] as const
-}))
+const args = flags()
 const rounds = Number(args.get('rounds') ?? 5)
 const seconds = Number(args.get('seconds') ?? 1)
 const warmupSeconds = Number(args.get('warmup') ?? 1)
