@@ -16,6 +16,7 @@ import type { AuditRecord, TokenRecord } from '../types.ts'
 import type { SqliteDriver } from './driver.ts'
 import { SqliteStoreError } from './errors.ts'
 import { applicationId, migrate, schemaVersion } from './schema/migrations.ts'
+import { batchSize } from './audit.ts'
 import { openSqliteStores, type SqliteStores, type SqliteStoresOptions } from './stores.ts'
 
 /** A fresh directory under the system's temporary directory. */
@@ -157,6 +158,12 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
         stores.audit.append(record(50))
         await turn()
         expect(onDisk()).toBe(51)
+      })
+
+      it('writes a full batch at once for a caller that never lets the turn end', () => {
+        const stores = openStores()
+        for (let i = 0; i < batchSize * 2 + 1; i++) stores.audit.append(record(i))
+        expect(onDisk()).toBe(batchSize * 2)
       })
 
       it('writes pending records before a query, a prune and on close', () => {
