@@ -5,7 +5,7 @@ import { RedisAuditStore } from './audit.ts'
 import { redisClientOptions } from './client.ts'
 import { redisKeys } from './keys.ts'
 import { freePort } from './test-support/processes.ts'
-import { connect, deletePrefix, uniquePrefix } from './test-support/redis.ts'
+import { connect, countCommands, deletePrefix, uniquePrefix } from './test-support/redis.ts'
 
 const entry = (time: number, fields: Partial<AuditRecord> = {}): AuditRecord => ({
   time,
@@ -101,5 +101,36 @@ describe('RedisAuditStore', () => {
     const times = (await reading).map((r) => r.time)
     expect(new Set(times).size).toBe(times.length)
     expect(times.filter((t) => t <= 1_200)).toEqual(Array.from({ length: 1_200 }, (_, i) => 1_200 - i))
+  })
+
+  it('writes the appends of one turn as one ZADD and one trim, sent ahead of a query', async () => {
+    const own = await connect()
+    try {
+      const prefix = uniquePrefix('audit-batch')
+      prefixes.push(prefix)
+      const store = new RedisAuditStore(own, redisKeys(prefix), { maxEntries: 50 })
+      const sent = countCommands(own)
+      for (let time = 1; time <= 80; time++) store.append(entry(time))
+      const newest = await store.query({ limit: 1 })
+      expect(newest.map((r) => r.time)).toEqual([80])
+      expect(sent).toEqual({ zadd: 1, zremrangebyrank: 1, zrange: 1 })
+      expect(await store.query()).toHaveLength(50)
+    } finally {
+      await own.quit()
+    }
+  })
+
+  it('fails every waiting append of a failed write, and reports the enqueued ones once', async () => {
+    const acknowledged = fresh({ append: 'acknowledged' })
+    await redis.set(acknowledged.keys.auditLog, 'not a sorted set')
+    const settled = await Promise.allSettled([1, 2, 3].map((time) => acknowledged.store.append(entry(time))))
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    const errors: unknown[] = []
+    const enqueued = fresh({ onError: (error) => errors.push(error) })
+    await redis.set(enqueued.keys.auditLog, 'not a sorted set')
+    for (const time of [1, 2, 3]) enqueued.store.append(entry(time))
+    await vi.waitFor(() => expect(errors).toHaveLength(1))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(errors).toHaveLength(1)
   })
 })

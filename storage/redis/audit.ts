@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { AuditQuery, AuditRecord, AuditRetention, AuditStore } from '../types.ts'
+import { TurnBatcher } from './batch.ts'
 import type { RedisClient } from './client.ts'
 import type { RedisKeys } from './keys.ts'
 import { pruneAuditScript } from './scripts/prune-audit.ts'
@@ -10,10 +11,12 @@ export interface RedisAuditOptions {
   /** Hard cap on stored records, oldest dropped first on append. Default 100 000. */
   readonly maxEntries?: number
   /**
-   * `"enqueue"` (default): while the connection is up, `append` sends the record without
-   * waiting for Redis to acknowledge it, so auditing adds no round trip to a request; a
-   * failed write is reported to `onError`. While the connection is down, `append` waits
-   * like any store call, so the request fails closed. `"acknowledged"`: always wait.
+   * `"enqueue"` (default): while the connection is up, `append` queues the record for
+   * the write at the end of the event-loop turn and returns without waiting for Redis to
+   * acknowledge it, so auditing adds no round trip to a request; a failed write is
+   * reported to `onError`, once per write. While the connection is down, `append` waits
+   * for its write like any store call, so the request fails closed. `"acknowledged"`:
+   * always wait.
    */
   readonly append?: 'enqueue' | 'acknowledged'
   /** Receives failures of enqueued appends. Default `console.error`. */
@@ -24,11 +27,24 @@ export interface RedisAuditOptions {
 const memberPrefix = 19
 const page = 500
 
+/** A record waiting for its batch's write; a caller that waits for it holds the resolvers. */
+interface Append {
+  readonly time: number
+  readonly member: string
+  readonly resolve?: () => void
+  readonly reject?: (error: unknown) => void
+}
+
 /**
  * The audit log in one sorted set scored by record time: time-window queries and age
  * retention are range operations, count retention is a rank range, and a hard cap is
- * enforced on every append. Filters by user and outcome are applied while reading newest
+ * enforced on every write. Filters by user and outcome are applied while reading newest
  * first, page by page.
+ *
+ * Appends are group-committed: the records of one event-loop turn go to Redis as one
+ * ZADD of many members and one trim (see {@link TurnBatcher}). Writes leave in append
+ * order, and `query` and `prune` send what is waiting before their own commands, so they
+ * see every record appended before them. A failed write fails every append in it.
  */
 export class RedisAuditStore implements AuditStore {
   readonly #redis: RedisClient
@@ -40,6 +56,7 @@ export class RedisAuditStore implements AuditStore {
   // millisecond keep their order (members of equal score sort by their bytes).
   readonly #instance = randomBytes(6).toString('base64url')
   #counter = 0
+  readonly #batch = new TurnBatcher<Append>((appends) => this.#write(appends))
 
   constructor(redis: RedisClient, keys: RedisKeys, options: RedisAuditOptions = {}) {
     const maxEntries = options.maxEntries ?? 100_000
@@ -52,22 +69,40 @@ export class RedisAuditStore implements AuditStore {
   }
 
   append(record: AuditRecord): void | Promise<void> {
-    const key = this.#keys.auditLog
     const member = `${this.#instance}${(this.#counter++).toString(36).padStart(10, '0')}:${JSON.stringify(record)}`
-    // Plain commands, not a script: an enqueued write must keep its place in the
-    // connection's order (a script unknown to a restarted server would be re-sent later).
-    // Trimming needs no atomicity with the add: a trim missed in a crash happens next time.
-    const write = Promise.all([this.#redis.zadd(key, record.time, member), this.#redis.zremrangebyrank(key, 0, -this.#maxEntries - 1)])
     if (this.#enqueue && this.#redis.status === 'ready') {
-      write.catch(this.#onError)
+      this.#batch.add({ time: record.time, member })
       return
     }
-    return write.then(() => undefined)
+    return new Promise((resolve, reject) => this.#batch.add({ time: record.time, member, resolve, reject }))
+  }
+
+  #write(appends: readonly Append[]): void {
+    const key = this.#keys.auditLog
+    const scored: (string | number)[] = []
+    for (const append of appends) scored.push(append.time, append.member)
+    // Plain commands, not a script: a write must keep its place in the connection's
+    // order (a script unknown to a restarted server would be re-sent later). Trimming
+    // needs no atomicity with the add: a trim missed in a crash happens next time.
+    Promise.all([this.#redis.zadd(key, ...scored), this.#redis.zremrangebyrank(key, 0, -this.#maxEntries - 1)]).then(
+      () => {
+        for (const append of appends) append.resolve?.()
+      },
+      (error: unknown) => {
+        let enqueued = false
+        for (const append of appends) {
+          if (append.reject) append.reject(error)
+          else enqueued = true
+        }
+        if (enqueued) this.#onError(error)
+      },
+    )
   }
 
   async query(filter: AuditQuery = {}): Promise<readonly AuditRecord[]> {
     const limit = filter.limit ?? Infinity
     if (limit <= 0) return []
+    this.#batch.flush()
     const key = this.#keys.auditLog
     const filtered = filter.user !== undefined || filter.outcome !== undefined
     const size = filtered ? page : Math.min(limit, page)
@@ -100,6 +135,7 @@ export class RedisAuditStore implements AuditStore {
 
   async prune(retention: AuditRetention): Promise<number> {
     if (retention.before === undefined && retention.keep === undefined) return 0
+    this.#batch.flush()
     const removed = await runScript(this.#redis, pruneAuditScript, [this.#keys.auditLog], [retention.before ?? '', retention.keep ?? ''])
     return Number(removed)
   }

@@ -1,13 +1,14 @@
 /**
  * The store contract on a Redis Cluster (one node holding every slot, its own
  * redis-server): a script or multi-key command whose keys sat in different slots would
- * fail with CROSSSLOT, so this proves the hash tags keep each script's keys together.
+ * fail with CROSSSLOT, so this proves the hash tags keep each script's keys together,
+ * and that rate-limit consumes of many keys in one turn are not batched into one script.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Cluster, Redis } from 'ioredis'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { storeContract } from '../contract.ts'
 import { redisClientOptions } from './client.ts'
 import { redisStores } from './stores.ts'
@@ -46,4 +47,15 @@ afterAll(async () => {
 storeContract('redis cluster', async () => {
   const prefix = uniquePrefix('cluster')
   return { stores: redisStores({ redis: cluster, prefix, passwordIterations: 1000 }), close: () => deletePrefix(node, prefix) }
+})
+
+it('consumes keys of many slots in one turn (one script over them all would fail with CROSSSLOT)', async () => {
+  const prefix = uniquePrefix('cluster-rate')
+  try {
+    const { rateLimit } = redisStores({ redis: cluster, prefix })
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => rateLimit.consume(`key-${i}`, 1, 60_000, 0)))
+    expect(results.every((r) => r.allowed)).toBe(true)
+  } finally {
+    await deletePrefix(node, prefix)
+  }
 })

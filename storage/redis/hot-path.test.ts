@@ -1,11 +1,13 @@
 /**
  * The hot path of a request on Redis stores (valid Bearer token, rate limiting and audit
  * on, caches warm) waits for one Redis round trip: the rate-limit script. The audit
- * append is enqueued on the same connection without waiting for its reply.
+ * append is written on the same connection without waiting for its reply. Both are
+ * group-committed per event-loop turn: requests in flight together share one script
+ * call and one audit write (ZADD and trim), instead of one each.
  *
- * Shown two ways against a private redis-server: its command counters (INFO
- * commandstats) and a proxy that delays every reply by `delayMs`, so each awaited round
- * trip adds that much to a request.
+ * Shown against a private redis-server: the commands the client sent, the server's
+ * command counters (INFO commandstats), and a proxy that delays every reply by
+ * `delayMs`, so each awaited round trip adds that much to a request.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -18,6 +20,7 @@ import { redisClientOptions } from './client.ts'
 import { redisStores, type RedisStoresOptions } from './stores.ts'
 import { delayProxy, type DelayProxy } from './test-support/delay-proxy.ts'
 import { freePort, startRedisServer, type Child } from './test-support/processes.ts'
+import { countCommands } from './test-support/redis.ts'
 
 const delayMs = 80
 let dir: string
@@ -79,25 +82,38 @@ describe('redis stores on the hot path', () => {
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
-  it('sends one script call and one audit write per warm request, and no reads', async () => {
-    const redis = await client(port)
+  /** A warm host on `redis`, and a record of the commands the client sends from now on. */
+  async function counted(redis: Redis): Promise<{ send: () => Promise<number>; sent: Record<string, number> }> {
     const send = await host(redis)
     await send() // warms the token and user caches and loads the script
-    await redis.ping() // lets its enqueued audit write go out
-    const sent: Record<string, number> = {}
-    const sendCommand = redis.sendCommand.bind(redis)
-    redis.sendCommand = (command, stream) => {
-      sent[command.name] = (sent[command.name] ?? 0) + 1
-      return sendCommand(command, stream)
-    }
+    await redis.ping() // lets its audit write go out
+    const sent = countCommands(redis)
     await redis.config('RESETSTAT')
+    return { send, sent }
+  }
+
+  it('sends one script call and one audit write per warm request sent alone, and no reads', async () => {
+    const redis = await client(port)
+    const { send, sent } = await counted(redis)
     const requests = 50
     for (let i = 0; i < requests; i++) await send()
+    await redis.ping() // lets the last audit write go out
     const served = commandCounts(await redis.info('commandstats'))
-    expect(sent).toEqual({ config: 1, evalsha: requests, zadd: requests, zremrangebyrank: requests, info: 1 })
+    expect(sent).toEqual({ config: 1, evalsha: requests, zadd: requests, zremrangebyrank: requests, ping: 1, info: 1 })
     // The server agrees; the script's own commands (ZREMRANGEBYSCORE, ZCARD, ZADD, ZRANGE, PEXPIRE) run inside EVALSHA.
     expect(served.evalsha).toBe(requests)
     expect(served.hgetall ?? 0).toBe(0)
+  })
+
+  it('sends one script call and one audit write for all the requests in flight together', async () => {
+    const redis = await client(port)
+    const { send, sent } = await counted(redis)
+    await Promise.all(Array.from({ length: 32 }, () => send()))
+    await redis.ping()
+    const served = commandCounts(await redis.info('commandstats'))
+    expect(sent).toEqual({ config: 1, evalsha: 1, zadd: 1, zremrangebyrank: 1, ping: 1, info: 1 })
+    // The server counts the script's own ZADDs too, so only these two compare one to one.
+    expect(served).toMatchObject({ evalsha: 1, zremrangebyrank: 1 })
   })
 
   it('waits for one round trip per warm request (two when audit appends are acknowledged)', async () => {

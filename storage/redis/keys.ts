@@ -14,8 +14,9 @@
  * <prefix>:rate:<key>               ZSET    one rate-limit key's accepted requests (always with a TTL)
  * ```
  *
- * Rate-limit keys are single-key, so they carry no tag of their own and spread over the
- * cluster.
+ * Rate-limit keys carry no tag, so they spread over the cluster. On a single Redis one
+ * script call covers every key consumed in an event-loop turn; on a cluster each consume
+ * is a call of its own, whose one key trivially sits in one slot (see rate-limit.ts).
  */
 
 /** The key names of one prefix. */

@@ -1,9 +1,12 @@
 import fc from 'fast-check'
-import type { Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { defaultMaxBatch } from './batch.ts'
+import { redisClientOptions } from './client.ts'
 import { redisKeys } from './keys.ts'
 import { expiryGraceMs, RedisRateLimitStore } from './rate-limit.ts'
-import { connect, deletePrefix, uniquePrefix } from './test-support/redis.ts'
+import { freePort } from './test-support/processes.ts'
+import { connect, countCommands, deletePrefix, uniquePrefix } from './test-support/redis.ts'
 
 const prefix = uniquePrefix('rate')
 const keys = redisKeys(prefix)
@@ -71,5 +74,70 @@ describe('RedisRateLimitStore', () => {
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? store : other).consume('shared', 7, 60_000, 5_000)))
     expect(results.filter((r) => r.allowed)).toHaveLength(7)
     expect(await redis.zcard(keys.rate('shared'))).toBe(7)
+  })
+
+  describe('group commit: the consumes of one event-loop turn in one script call', () => {
+    /** A store on a client of its own, with the commands that client sends. */
+    async function counted(): Promise<{ store: RedisRateLimitStore; sent: Record<string, number>; close: () => Promise<unknown> }> {
+      const own = await connect()
+      const store = new RedisRateLimitStore(own, keys)
+      await store.consume('warm', 1, 1, 0) // loads the script, so no EVAL shows up below
+      return { store, sent: countCommands(own), close: () => own.quit() }
+    }
+
+    it('decides parallel consumes of one key in call order: never over the limit, each caller its own remaining count', async () => {
+      const { store, sent, close } = await counted()
+      try {
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.consume('one-key', 10, 60_000, 10_000 + i)))
+        expect(sent).toEqual({ evalsha: 1 })
+        expect(results.map((r) => [r.allowed, r.remaining])).toEqual(Array.from({ length: 20 }, (_, i) => (i < 10 ? [true, 9 - i] : [false, 0])))
+        // Each refusal frees at the first accepted request's time: 10 000 + 60 000 - its own now.
+        expect(results.slice(10).map((r) => r.resetMs)).toEqual(Array.from({ length: 10 }, (_, i) => 60_000 - (10 + i)))
+        expect(await redis.zcard(keys.rate('one-key'))).toBe(10)
+      } finally {
+        await close()
+      }
+    })
+
+    it('sends the consumes of many keys in one turn as one script call, and a batch of at most 512', async () => {
+      const { store, sent, close } = await counted()
+      try {
+        const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.consume(`many:${i}`, 3, 60_000, 5_000)))
+        expect(sent).toEqual({ evalsha: 1 })
+        expect(results.every((r) => r.allowed && r.remaining === 2 && r.resetMs === 60_000)).toBe(true)
+        const more = await Promise.all(Array.from({ length: defaultMaxBatch + 1 }, (_, i) => store.consume(`many:${i % 100}`, 3, 60_000, 5_001)))
+        expect(sent).toEqual({ evalsha: 3 })
+        expect(more.filter((r) => r.allowed)).toHaveLength(200) // two more of each key's three
+      } finally {
+        await close()
+      }
+    })
+
+    it('fails only the consumes of a key that holds the wrong type', async () => {
+      await redis.set(keys.rate('not-a-log'), 'x')
+      const [bad, good] = await Promise.allSettled([store.consume('not-a-log', 5, 1000, 0), store.consume('fine', 5, 1000, 0)])
+      expect(bad).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/^WRONGTYPE/) }) })
+      expect(good).toEqual({ status: 'fulfilled', value: { allowed: true, remaining: 4, resetMs: 1000 } })
+    })
+
+    it('refuses non-finite numbers at once, without failing the rest of the turn', async () => {
+      const fine = store.consume('finite', 5, 1000, 0)
+      expect(() => store.consume('nan', Number.NaN, 1000, 0)).toThrow(expect.objectContaining({ code: 'ERR_PORTCULLIS_RATE_LIMIT_ARGUMENT' }))
+      expect((await fine).allowed).toBe(true)
+    })
+
+    it('rejects every caller of a batch that fails', async () => {
+      const down = new Redis({ ...redisClientOptions({ commandTimeoutMs: 200 }), port: await freePort(), host: '127.0.0.1' })
+      down.on('error', () => {})
+      try {
+        const sent = countCommands(down)
+        const store = new RedisRateLimitStore(down, keys)
+        const settled = await Promise.allSettled(['a', 'b', 'a', 'c'].map((key) => store.consume(key, 5, 1000, 0)))
+        expect(sent).toEqual({ evalsha: 1 })
+        expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected'])
+      } finally {
+        down.disconnect()
+      }
+    })
   })
 })

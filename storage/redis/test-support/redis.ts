@@ -39,3 +39,17 @@ export async function keysOf(redis: Redis, prefix: string): Promise<string[]> {
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   await Promise.all((await keysOf(redis, prefix)).map((key) => redis.unlink(key)))
 }
+
+/**
+ * Counts the commands `redis` sends from now on, by name, as they go to the connection
+ * (after auto-pipelining; no MONITOR needed, so other clients of the server do not count).
+ */
+export function countCommands(redis: Redis): Record<string, number> {
+  const sent: Record<string, number> = {}
+  const sendCommand = redis.sendCommand.bind(redis)
+  redis.sendCommand = (command, stream) => {
+    sent[command.name] = (sent[command.name] ?? 0) + 1
+    return sendCommand(command, stream)
+  }
+  return sent
+}
