@@ -23,8 +23,9 @@ import { memoryStores } from '../storage/memory/index.ts'
 import { betterSqlite3 } from '../storage/sqlite/better-sqlite3.ts'
 import { openSqliteStores } from '../storage/sqlite/index.ts'
 import { redisClientOptions, redisStores } from '../storage/redis/index.ts'
+import { flags } from './flags.ts'
 
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=', 2) as [string, string]))
+const args = flags()
 const rounds = Number(args.get('rounds') ?? 5)
 const seconds = Number(args.get('seconds') ?? 2)
 /** Requests in flight at once, as a server with many connections has them. */
@@ -55,6 +56,8 @@ async function setup(name: string, stores: Stores & { users: UserStore }): Promi
 const open: Record<string, () => Stores & { users: UserStore }> = {
   memory: () => memoryStores({ passwordIterations: 1000 }),
   sqlite: () => openSqliteStores({ path: join(dir, 'bench.sqlite'), driver: betterSqlite3, passwordIterations: 1000 }),
+  // Counters in the file, exact across processes sharing it: a write transaction per request.
+  'sqlite-shared': () => openSqliteStores({ path: join(dir, 'bench-shared.sqlite'), driver: betterSqlite3, passwordIterations: 1000, rateLimit: 'shared' }),
   redis: () => redisStores({ redis, prefix, passwordIterations: 1000 }),
 }
 for (const name of only ?? []) if (!(name in open)) throw new TypeError(`--only: expected some of ${Object.keys(open).join(', ')}`)

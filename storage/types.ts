@@ -188,4 +188,11 @@ export interface Stores {
   /** Required when `rateLimit.enabled`. */
   readonly rateLimit?: RateLimitStore
   readonly hostTokens?: HostTokenVerifier
+  /**
+   * Whether `createPortcullis` caches token and user reads in this process (for
+   * `stores.cacheSeconds`). Unset: only when the reads answer with promises (a networked
+   * store). A synchronous store that still runs a query per read (SQLite) sets `true`;
+   * an in-memory one gains nothing from a cache.
+   */
+  readonly cacheReads?: boolean
 }

@@ -64,6 +64,8 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
       audit,
       rateLimit: sharing === 'shared' ? new SqliteRateLimitStore(db, transaction) : new MemoryRateLimitStore(),
       ...(options.hostTokens && { hostTokens: options.hostTokens }),
+      // A query per read costs about ten cache hits: let the engine cache tokens and users.
+      cacheReads: true,
       close: () => {
         try {
           audit.flush()
