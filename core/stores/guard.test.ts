@@ -123,6 +123,18 @@ describe('guarded stores', () => {
     expect(after.kind === 'deny' && after.error).toBe('token_use_denied')
   })
 
+  it('caches the reads of a synchronous store that asks (cacheReads), answering hits synchronously, and drops a revoked token at once', async () => {
+    const reads = { findByHash: 0, find: 0 }
+    const tokens: TokenStore = { ...memory.tokens, findByHash: (h) => (reads.findByHash++, memory.tokens.findByHash(h)) }
+    for (const m of ['insert', 'findById', 'listByOwner', 'delete', 'deleteExpired'] as const) Object.assign(tokens, { [m]: memory.tokens[m].bind(memory.tokens) })
+    const users: UserDirectory = { find: (n) => (reads.find++, memory.users.find(n)), verifyPassword: (n, p) => memory.users.verifyPassword(n, p) }
+    const { portcullis, token, id } = await setup({ tokens, users, audit: memory.audit, cacheReads: true })
+    for (let i = 0; i < 5; i++) expect(portcullis.handle(request(token))).toMatchObject({ kind: 'allow' })
+    expect(reads).toEqual({ findByHash: 1, find: 1 })
+    expect((await portcullis.tokens().revoke(alice, id)).ok).toBe(true)
+    expect(portcullis.handle(request(token))).toMatchObject({ kind: 'deny', error: 'api_token_invalid' })
+  })
+
   it('answers 503 within timeoutMs when a store hangs, and recovers when it answers again', async () => {
     const { stores } = asAsync(memory)
     let hang = false
