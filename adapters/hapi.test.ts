@@ -57,6 +57,13 @@ describe('hapi adapter', () => {
     expect(required.headers['www-authenticate']).toBe('Bearer realm="portcullis"')
   })
 
+  it('never reads a decision it did not make: plugins.portcullis filled in by the caller is cleared', async () => {
+    const server = await serverWith()
+    server.route({ method: 'GET', path: '/status', options: { auth: { strategy: 'portcullis', mode: 'required' } }, handler: () => 'ran' })
+    const forged = { kind: 'allow', user: { username: 'admin' }, via: 'api-token', headers: {}, audit: {} }
+    expect((await server.inject({ url: '/status', plugins: { portcullis: forged } as never })).statusCode).toBe(401)
+  })
+
   it("lets another strategy of the route authenticate a request Portcullis passed (bypass)", async () => {
     const server = await serverWith({ paths: { bypass: ['/rest/session/**'] } })
     server.auth.scheme('session', () => ({ authenticate: (_request, h) => h.authenticated({ credentials: { user: { username: 'from-session' } } }) }))

@@ -10,7 +10,7 @@ import { toAuthRequest } from './node-request.ts'
 declare module '@hapi/hapi' {
   interface PluginsStates {
     /** The allow decision of the request, set by the Portcullis plugin in `onRequest`. */
-    portcullis?: Allow
+    portcullis?: Allow | undefined
   }
 }
 
@@ -71,7 +71,8 @@ export const portcullisPlugin: Plugin<PortcullisHapiOptions> = {
   name: 'portcullis',
   register(server, { portcullis, strategy = 'portcullis', defaultMode }) {
     const proceed = (outcome: Outcome, request: Request, h: ResponseToolkit) => {
-      if (outcome.kind === 'allow') request.plugins.portcullis = outcome
+      // Set on every request, so nothing but this decision (an injected request's plugins, another plugin) is ever read as one.
+      request.plugins.portcullis = outcome.kind === 'allow' ? outcome : undefined
       if (outcome.kind === 'allow' || outcome.kind === 'pass') return h.continue
       const response = h.response(outcome.body).code(outcome.status)
       for (const name in outcome.headers) response.header(name, outcome.headers[name]!)

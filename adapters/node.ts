@@ -10,13 +10,14 @@ export { toAuthRequest }
 
 /**
  * A Node handler that also receives the authenticated caller (`undefined` when the request passed).
+ * What it returns is ignored, except a promise: its rejection destroys the response.
  *
  * @example
  * ```ts
  * const hello: AuthenticatedHandler = (req, res, auth) => res.end(auth ? auth.user.username : 'public')
  * ```
  */
-export type AuthenticatedHandler = (req: IncomingMessage, res: ServerResponse, auth: Allow | undefined) => void | Promise<void>
+export type AuthenticatedHandler = (req: IncomingMessage, res: ServerResponse, auth: Allow | undefined) => unknown
 
 /**
  * Wraps a Node request handler with Portcullis.
@@ -37,7 +38,7 @@ export type AuthenticatedHandler = (req: IncomingMessage, res: ServerResponse, a
 export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedHandler) {
   return function portcullisNode(req: IncomingMessage, res: ServerResponse): void {
     const fail = (error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error)))
-    const send = (outcome: Outcome): void | Promise<void> => {
+    const send = (outcome: Outcome): unknown => {
       if (outcome.kind === 'allow') {
         for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
         return handler(req, res, outcome)
@@ -52,7 +53,8 @@ export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedHan
       // Synchronous stores give the outcome at once: answer in this tick, without a promise.
       const outcome = portcullis.handle(toAuthRequest(req))
       const sent = isThenable(outcome) ? outcome.then(send) : send(outcome)
-      if (sent) sent.catch(fail)
+      // A handler may return anything (`res.end()` returns the response): only a promise is waited on.
+      if (isThenable(sent)) sent.then(undefined, fail)
     } catch (error) {
       fail(error)
     }

@@ -36,6 +36,16 @@ describe('createPortcullis', () => {
   })
 
   describe('handle', () => {
+    it('rejects, never throws, when something outside the stores fails; a throwing logger changes nothing', async () => {
+      const portcullis = createPortcullis({ config: {}, stores, now: () => start, log: () => { throw new Error('logger down') } })
+      const broken = { ...request('/rest/api/2/myself'), headers: { get: () => { throw new Error('reader down') } } }
+      let answer: unknown
+      expect(() => (answer = portcullis.handle(broken))).not.toThrow()
+      await expect(answer).rejects.toThrow('reader down')
+      expect(await portcullis.handle(request('/rest/api/2/myself', basic('alice', 'pw')))).toMatchObject({ kind: 'allow' })
+      expect(stores.audit.query()[0]).toMatchObject({ outcome: 'success', user: 'alice' })
+    })
+
     it('answers without a promise when every store it needs is synchronous, with one when a store is not', async () => {
       const rateLimit = { enabled: true, limit: 100 }
       const sync = createPortcullis({ config: { rateLimit }, stores, now: () => start })

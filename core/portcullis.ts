@@ -2,7 +2,7 @@ import type { AuditRecord, Awaitable, Stores } from '../storage/types.ts'
 import { logLine } from './audit/log-line.ts'
 import { loadConfig, type Config } from './config/load.ts'
 import type { ConfigInput } from './config/schema.ts'
-import type { Allow, Decision, Outcome } from './decision.ts'
+import type { Decision, Outcome } from './decision.ts'
 import { isThenable } from './awaitable.ts'
 import { testToken, type TestableTokenType, type TokenDiagnosis } from './diagnostics/test-token.ts'
 import { decide } from './engine.ts'
@@ -74,16 +74,22 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   const audit = config.audit.enabled ? stores.audit : undefined
 
   function handle(request: AuthRequest): Awaitable<Outcome> {
-    const segments = normalizePath(request.target)
-    const decided = decide(request, segments, config, stores, providers, now())
-    return isThenable(decided) ? decided.then((decision) => serve(request, segments, decision)) : serve(request, segments, decided)
+    try {
+      const segments = normalizePath(request.target)
+      const decided = decide(request, segments, config, stores, providers, now())
+      return isThenable(decided) ? decided.then((decision) => serve(request, segments, decision)) : serve(request, segments, decided)
+    } catch (error) {
+      // A fault outside every store call (a throwing header reader) rejects, as it always did: callers handle one kind of failure.
+      return Promise.reject(error)
+    }
   }
 
   /** Answers the token API for an allowed caller who addressed it, then records the outcome. */
   function serve(request: AuthRequest, segments: string[] | null, decision: Decision): Awaitable<Outcome> {
-    const rest = decision.kind === 'allow' ? tokenRoute(segments!, config) : undefined
+    if (decision.kind !== 'allow') return record(decision)
+    const rest = tokenRoute(segments!, config)
     if (!rest) return record(decision)
-    const caller = decision as Allow
+    const caller = decision
     return handleTokenRoute(request, rest, caller, config, stores, providers, now).then(
       (answer): Outcome => ({ ...answer, headers: { ...caller.headers, ...answer.headers } }),
       () => deny('store_unavailable', 'none', { ...caller.audit, time: now() }, config, caller.user.username),
@@ -93,8 +99,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   function record(outcome: Outcome): Awaitable<Outcome> {
     // Other passes are outside Portcullis's remit: auditing them would flood the log with the host's traffic.
     if (outcome.kind === 'pass' && outcome.reason !== 'bypass') return outcome
-    log?.(logLine(outcome.audit), outcome.audit)
-    if (!audit) return outcome
+    if (!audit) return logged(outcome)
     // A store already failed this request: try the audit write but do not wait for it, so
     // the 503 goes out within one store timeout rather than two.
     if (outcome.kind === 'deny' && outcome.error === 'store_unavailable') {
@@ -103,15 +108,25 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       } catch {
         // A synchronous store that failed the request throws here too: the 503 still goes out.
       }
-      return outcome
+      return logged(outcome)
     }
-    const unaudited = () => deny('store_unavailable', 'none', outcome.audit, config)
+    const unaudited = () => logged(deny('store_unavailable', 'none', outcome.audit, config))
     try {
       // A synchronous store (memory, SQLite) returns nothing, and the outcome goes out in the same tick.
       const appended = audit.append(outcome.audit)
-      if (appended) return appended.then(() => outcome, unaudited)
+      if (appended) return appended.then(() => logged(outcome), unaudited)
     } catch {
       return unaudited()
+    }
+    return logged(outcome)
+  }
+
+  /** Hands the log line of what the client gets to the host's logger, whose failure must not change the answer. */
+  function logged(outcome: Outcome): Outcome {
+    if (log) {
+      try {
+        log(logLine(outcome.audit), outcome.audit)
+      } catch {}
     }
     return outcome
   }

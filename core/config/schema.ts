@@ -336,7 +336,7 @@ export const configSchema = z.strictObject({
       }),
       cacheSeconds: z.int({ error: 'expected a whole number of seconds, 0 to disable' }).min(0, { error: 'expected a whole number of seconds, 0 to disable' }).max(300, { error: 'expected at most 300' }).default(5).meta({
         description:
-          'In-process cache of tokens and users in front of asynchronous stores. A token revoked on another instance keeps working here for at most this long.',
+          'In-process cache of tokens and users in front of asynchronous stores and of stores that ask for one (SQLite). A token revoked on another instance, or by another process sharing a SQLite file, keeps working here for at most this long.',
       }),
       cacheEntries: positiveInt().max(1_000_000, { error: 'expected at most 1000000' }).default(10_000).meta({
         description: 'Entries per cache (tokens, users): bounds memory.',

@@ -18,14 +18,17 @@ export function sha256HexPortable(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)))
 }
 
+/** Texts a native hash must agree on with the portable one before it is trusted with tokens: ASCII, Latin-1, BMP and astral. */
+const probes = ['abc', 'pcl_0123456789', 'é', '日本', '🔑']
+
 function nativeHash(): OneShotHash | undefined {
-  const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
   try {
+    const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
     const hash = (host?.getBuiltinModule?.('node:crypto') as { hash?: unknown } | undefined)?.hash
     if (typeof hash !== 'function') return undefined
     const oneShot = hash as OneShotHash
-    // A runtime that names the function but answers differently is not trusted with tokens.
-    return oneShot('sha256', 'abc', 'hex') === 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' ? oneShot : undefined
+    // A polyfill that names the function but encodes text otherwise (Latin-1, say) is not used.
+    return probes.every((text) => oneShot('sha256', text, 'hex') === sha256HexPortable(text)) ? oneShot : undefined
   } catch {
     return undefined
   }

@@ -125,8 +125,14 @@ describe('guarded stores', () => {
 
   it('caches the reads of a synchronous store that asks (cacheReads), answering hits synchronously, and drops a revoked token at once', async () => {
     const reads = { findByHash: 0, find: 0 }
-    const tokens: TokenStore = { ...memory.tokens, findByHash: (h) => (reads.findByHash++, memory.tokens.findByHash(h)) }
-    for (const m of ['insert', 'findById', 'listByOwner', 'delete', 'deleteExpired'] as const) Object.assign(tokens, { [m]: memory.tokens[m].bind(memory.tokens) })
+    const tokens: TokenStore = {
+      insert: (r, max) => memory.tokens.insert(r, max),
+      findByHash: (h) => (reads.findByHash++, memory.tokens.findByHash(h)),
+      findById: (id) => memory.tokens.findById(id),
+      listByOwner: (o) => memory.tokens.listByOwner(o),
+      delete: (id) => memory.tokens.delete(id),
+      deleteExpired: (b, o) => memory.tokens.deleteExpired(b, o),
+    }
     const users: UserDirectory = { find: (n) => (reads.find++, memory.users.find(n)), verifyPassword: (n, p) => memory.users.verifyPassword(n, p) }
     const { portcullis, token, id } = await setup({ tokens, users, audit: memory.audit, cacheReads: true })
     for (let i = 0; i < 5; i++) expect(portcullis.handle(request(token))).toMatchObject({ kind: 'allow' })

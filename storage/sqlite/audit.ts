@@ -59,11 +59,9 @@ const filters = [
 /** Options of {@link SqliteAuditStore}. */
 export interface SqliteAuditOptions {
   /**
-   * Records waiting for their write at most; past it, `append` throws and the request is
-   * refused with a 503 (fail closed) until the file takes writes again. Default 10 000.
+   * Receives a write the file refused (the batch stays pending and is retried once a
+   * second; meanwhile appends throw). Default `console.error`. What it throws is ignored.
    */
-  readonly maxPending?: number
-  /** Receives a failed write of a batch (the batch stays pending and is retried). Default `console.error`. */
   readonly onError?: (error: unknown) => void
 }
 
@@ -76,10 +74,12 @@ export interface SqliteAuditOptions {
  * records for a caller that keeps the turn going. A commit of its own per record
  * would cost a WAL write per request (about 40 µs here, more than the whole decision);
  * one per turn costs a few µs per record. The price is the window: a crash of the
- * process loses the records of the turn it was in. `query`, `prune` and `close` write
- * what is pending first. A batch the file refuses (disk full, locked past `busy_timeout`)
- * stays pending and is retried at the next turn; `append` throws once `maxPending`
- * records wait, so requests fail closed rather than go unaudited.
+ * process loses the records not yet written, those of the current turn (at most
+ * {@link batchSize}). `query`, `prune` and `close` write what is pending first.
+ *
+ * A batch the file refuses (disk full, locked past `busy_timeout`) stays pending and is
+ * retried once a second; until a write succeeds, `append` throws, so requests fail
+ * closed (503) rather than go unaudited, as they did when each append was its own commit.
  *
  * @example
  * ```ts
@@ -95,20 +95,18 @@ export class SqliteAuditStore implements AuditStore {
   readonly #pruneByAge
   readonly #pruneByCount
   readonly #queries = new Map<number, SqliteStatement>()
-  readonly #maxPending: number
   readonly #onError: (error: unknown) => void
   #pending: AuditRecord[] = []
-  #scheduled = false
-  /** The last write failed: wait for the retry instead of trying again at every batch. */
-  #failing = false
+  /** The scheduled write: the end of this turn, or a retry. */
+  #scheduled: { cancel(): void } | undefined
+  /** Why the last write failed, until one succeeds. */
+  #refused: unknown
+  #closed = false
 
   constructor(db: SqliteConnection, transaction: Transaction, options: SqliteAuditOptions = {}) {
-    const maxPending = options.maxPending ?? 10_000
-    if (!Number.isInteger(maxPending) || maxPending < 1) throw new TypeError('maxPending: expected a positive integer')
     this.#db = db
     this.#transaction = transaction
-    this.#maxPending = maxPending
-    this.#onError = options.onError ?? ((error: unknown) => console.error('portcullis: audit write to SQLite failed; retrying', error))
+    this.#onError = options.onError ?? ((error: unknown) => console.error('portcullis: audit write to SQLite failed; retrying every second', error))
     this.#append = db.prepare(`INSERT INTO audit_log (${columns}) VALUES (${fields.map(() => '?').join(', ')})`)
     this.#pruneByAge = db.prepare('DELETE FROM audit_log WHERE time < ?')
     this.#pruneByCount = db.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log ORDER BY time DESC, id DESC LIMIT -1 OFFSET ?)')
@@ -116,16 +114,14 @@ export class SqliteAuditStore implements AuditStore {
 
   /** Queues a record for the write at the end of this event-loop turn. */
   append(record: AuditRecord): void {
-    if (this.#pending.length >= this.#maxPending) {
-      throw new Error(`audit: ${this.#pending.length} records wait for a write the database keeps refusing; refusing requests until it takes them`)
+    if (this.#closed) throw new Error('audit: the store is closed')
+    if (this.#refused !== undefined) {
+      throw new Error('audit: the database refused the last write; refusing requests until a retry succeeds', { cause: this.#refused })
     }
     this.#pending.push(record)
     // A caller that never yields to the event loop (a script, a test) would never see the turn end.
-    if (this.#pending.length >= batchSize && !this.#failing) this.#write()
-    else if (!this.#scheduled) {
-      this.#scheduled = true
-      setImmediate(this.#scheduledWrite)
-    }
+    if (this.#pending.length >= batchSize) this.#write()
+    else this.#schedule(setImmediate, clearImmediate, 0)
   }
 
   /** Writes the pending records now, in one transaction. Throws what the database threw; the records stay pending. */
@@ -137,30 +133,50 @@ export class SqliteAuditStore implements AuditStore {
     })
     // Appends during the write are impossible (it is synchronous), so the batch is all there was.
     this.#pending = []
+    this.#refused = undefined
   }
 
-  readonly #scheduledWrite = (): void => {
-    this.#scheduled = false
-    this.#write()
+  /** Stops the writer and writes what is pending; throws, naming how many records were lost, if the file refuses them. */
+  close(): void {
+    this.#closed = true
+    this.#scheduled?.cancel()
+    this.#scheduled = undefined
+    try {
+      this.flush()
+    } catch (error) {
+      const lost = this.#pending.length
+      this.#pending = []
+      throw new Error(`audit: ${lost} records could not be written before close`, { cause: error })
+    }
   }
 
   #write(): void {
     try {
       this.flush()
-      this.#failing = false
     } catch (error) {
-      this.#onError(error)
-      // While the file refuses, retry once a second, not at every append: each try may wait busy_timeout.
-      this.#failing = true
-      if (!this.#scheduled) {
-        this.#scheduled = true
-        setTimeout(this.#scheduledWrite, 1000).unref?.()
-      }
+      this.#refused = error
+      // While the file refuses, retry once a second: each try may wait busy_timeout.
+      this.#schedule(setTimeout, clearTimeout, 1000)
+      try {
+        this.#onError(error)
+      } catch {}
     }
   }
 
+  /** Schedules one write, unless one is already scheduled. A retry does not keep the process alive; the end of a turn does. */
+  #schedule<T>(set: (run: () => void, ms: number) => T, clear: (timer: T) => void, ms: number): void {
+    if (this.#scheduled || this.#closed) return
+    const timer = set(() => {
+      this.#scheduled = undefined
+      this.#write()
+    }, ms)
+    if (ms > 0) unref(timer)
+    this.#scheduled = { cancel: () => clear(timer) }
+  }
+
   query(filter: AuditQuery = {}): AuditRecord[] {
-    this.flush()
+    // Reads work while writes fail (WAL): answer with what is on disk.
+    if (this.#refused === undefined) this.flush()
     let shape = 0
     const params: SqliteValue[] = []
     filters.forEach(([name], bit) => {
@@ -194,4 +210,10 @@ export class SqliteAuditStore implements AuditStore {
     }
     return statement
   }
+}
+
+/** Lets the process exit with a write scheduled: Node's timers have `unref`, Deno's are numbers. */
+function unref(timer: unknown): void {
+  if (typeof timer === 'object' && timer !== null && 'unref' in timer) (timer as { unref(): void }).unref()
+  else if (typeof timer === 'number') (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno?.unrefTimer(timer)
 }

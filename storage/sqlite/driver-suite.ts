@@ -179,10 +179,18 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
         expect(onDisk()).toBe(2)
       })
 
-      it('keeps a batch the file refuses, retries it, and fails closed past maxPending', async () => {
+      it('keeps a batch the file refuses, fails closed until a write succeeds, and survives a throwing onError', async () => {
         const errors: unknown[] = []
         const stores = openStores()
-        const locked = openStores(path, { busyTimeoutMs: 0, audit: { maxPending: 3, onError: (error) => errors.push(error) } })
+        const locked = openStores(path, {
+          busyTimeoutMs: 0,
+          audit: {
+            onError: (error) => {
+              errors.push(error)
+              throw new Error('a broken error reporter')
+            },
+          },
+        })
         // Another connection holds the write lock: the batch cannot commit.
         const blocker = driver(path)
         blocker.exec('BEGIN IMMEDIATE')
@@ -190,13 +198,27 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
         locked.audit.append(record(2))
         await turn()
         expect(errors).toHaveLength(1)
-        locked.audit.append(record(3))
-        expect(() => locked.audit.append(record(4))).toThrow(/3 records wait for a write/)
+        expect(() => locked.audit.append(record(3))).toThrow(/refused the last write/)
+        expect(locked.audit.query()).toEqual([])
         blocker.exec('COMMIT')
         blocker.close()
         locked.audit.flush()
-        expect(stores.audit.query().map((r) => r.time)).toEqual([3, 2, 1])
+        expect(stores.audit.query().map((r) => r.time)).toEqual([2, 1])
         expect(() => locked.audit.append(record(4))).not.toThrow()
+      })
+
+      it('stops writing at close, refuses appends after it, and says how many records a refused close lost', async () => {
+        const stores = openStores(path, { busyTimeoutMs: 0 })
+        stores.audit.append(record(1))
+        const blocker = driver(path)
+        blocker.exec('BEGIN IMMEDIATE')
+        expect(() => stores.close()).toThrow('audit: 1 records could not be written before close')
+        open.length = 0
+        blocker.exec('COMMIT')
+        blocker.close()
+        expect(() => stores.audit.append(record(2))).toThrow('audit: the store is closed')
+        await turn()
+        expect(onDisk()).toBe(0)
       })
     })
 

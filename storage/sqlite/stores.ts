@@ -68,7 +68,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
       cacheReads: true,
       close: () => {
         try {
-          audit.flush()
+          audit.close()
         } finally {
           db.close()
         }
