@@ -24,6 +24,7 @@ export interface SqliteStoresOptions extends OpenDatabaseOptions {
    * cost of a write transaction per request (run several hosts on Redis instead).
    */
   readonly rateLimit?: 'local' | 'shared'
+  /** How the group-committed audit log reports a write the file refused. */
   readonly audit?: SqliteAuditOptions
 }
 
