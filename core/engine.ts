@@ -134,7 +134,7 @@ function authorize(result: MethodResult, step: Step): Awaitable<Decision> {
   }
   const refused = groupRefusal(result.user, step.method, step.tokenApi, config)
   if (refused) return deny(refused, scheme, fields, config, result.user.username)
-  if (!config.rateLimit.enabled) return allow(result, fields, {}, false)
+  if (!config.rateLimit.enabled) return allow(result, fields, noHeaders, false)
 
   const { limit, windowSeconds } = config.rateLimit
   let consumed: Awaitable<RateLimitResult>
@@ -150,7 +150,7 @@ function authorize(result: MethodResult, step: Step): Awaitable<Decision> {
 /** The rate-limit store failed: refuse (503), or allow marked degraded, as `rateLimit.onStoreFailure` says. */
 function uncounted(result: MethodResult & { ok: true }, { scheme, fields, config }: Step): Decision {
   if (config.rateLimit.onStoreFailure === 'refuse') return deny('store_unavailable', scheme, fields, config, result.user.username)
-  return allow(result, fields, {}, true)
+  return allow(result, fields, noHeaders, true)
 }
 
 function counts(counted: RateLimitResult, result: MethodResult & { ok: true }, { scheme, fields, config }: Step): Decision {
@@ -161,7 +161,10 @@ function counts(counted: RateLimitResult, result: MethodResult & { ok: true }, {
   return { ...refusal, headers: { ...refusal.headers, ...headers }, audit }
 }
 
-function allow({ user, via, tokenId }: MethodResult & { ok: true }, fields: RequestFields, headers: Record<string, string>, degraded: boolean): Allow {
+/** The headers of an allow without a rate limit: one shared frozen object, not one per request. */
+const noHeaders: Readonly<Record<string, string>> = Object.freeze({})
+
+function allow({ user, via, tokenId }: MethodResult & { ok: true }, fields: RequestFields, headers: Readonly<Record<string, string>>, degraded: boolean): Allow {
   // Built by assignment: conditional spreads (`...(x && {...})`) cost microseconds on this path.
   const audit: Mutable<AuditRecord> = {
     time: fields.time,

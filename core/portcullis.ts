@@ -110,15 +110,19 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
       }
       return logged(outcome)
     }
-    const unaudited = () => logged(deny('store_unavailable', 'none', outcome.audit, config))
     try {
       // A synchronous store (memory, SQLite) returns nothing, and the outcome goes out in the same tick.
       const appended = audit.append(outcome.audit)
-      if (appended) return appended.then(() => logged(outcome), unaudited)
+      if (appended) return appended.then(() => logged(outcome), () => unaudited(outcome))
     } catch {
-      return unaudited()
+      return unaudited(outcome)
     }
     return logged(outcome)
+  }
+
+  /** The audit write failed: the request is refused (fail closed). */
+  function unaudited(outcome: Outcome): Outcome {
+    return logged(deny('store_unavailable', 'none', outcome.audit, config))
   }
 
   /** Hands the log line of what the client gets to the host's logger, whose failure must not change the answer. */
