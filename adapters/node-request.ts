@@ -23,12 +23,28 @@ import { maxBodyBytes } from '../core/index.ts'
  * ```
  */
 export function toAuthRequest(req: IncomingMessage, target: string = req.url ?? '/'): AuthRequest {
-  return {
-    method: req.method ?? 'GET',
-    target,
-    headers: req.rawHeaders?.length ? rawHeaderReader(req.rawHeaders) : objectHeaderReader(req.headers),
-    peer: req.socket?.remoteAddress ?? '',
-    body: () => readBody(req),
+  return new NodeAuthRequest(req, target)
+}
+
+// Classes rather than object literals with arrow functions: every request makes one, and
+// prototype methods cost no closure per request.
+class NodeAuthRequest implements AuthRequest {
+  readonly method: string
+  readonly target: string
+  readonly headers: HeaderReader
+  readonly peer: string
+  readonly #req: IncomingMessage
+
+  constructor(req: IncomingMessage, target: string) {
+    this.method = req.method ?? 'GET'
+    this.target = target
+    this.headers = req.rawHeaders?.length ? new RawHeaderReader(req.rawHeaders) : new ObjectHeaderReader(req.headers)
+    this.peer = req.socket?.remoteAddress ?? ''
+    this.#req = req
+  }
+
+  body(): Promise<string> {
+    return readBody(this.#req)
   }
 }
 
@@ -36,28 +52,37 @@ export function toAuthRequest(req: IncomingMessage, target: string = req.url ?? 
  * Reads headers from `rawHeaders`, joining repeats with ", " as fetch does: Node's
  * `req.headers` keeps only the first Authorization header, which would hide a duplicate.
  */
-function rawHeaderReader(raw: string[]): HeaderReader {
-  return {
-    get(name) {
-      const wanted = name.toLowerCase()
-      let value: string | null = null
-      for (let i = 0; i < raw.length; i += 2) {
-        if (raw[i]!.length === wanted.length && raw[i]!.toLowerCase() === wanted) {
-          value = value === null ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`
-        }
+class RawHeaderReader implements HeaderReader {
+  readonly #raw: string[]
+
+  constructor(raw: string[]) {
+    this.#raw = raw
+  }
+
+  get(name: string): string | null {
+    const raw = this.#raw
+    const wanted = name.toLowerCase()
+    let value: string | null = null
+    for (let i = 0; i < raw.length; i += 2) {
+      if (raw[i]!.length === wanted.length && raw[i]!.toLowerCase() === wanted) {
+        value = value === null ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`
       }
-      return value
-    },
+    }
+    return value
   }
 }
 
 /** For requests without `rawHeaders` (injected ones, such as Hapi's `server.inject`). */
-function objectHeaderReader(headers: IncomingMessage['headers']): HeaderReader {
-  return {
-    get(name) {
-      const value = headers[name.toLowerCase()]
-      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
-    },
+class ObjectHeaderReader implements HeaderReader {
+  readonly #headers: IncomingMessage['headers']
+
+  constructor(headers: IncomingMessage['headers']) {
+    this.#headers = headers
+  }
+
+  get(name: string): string | null {
+    const value = this.#headers[name.toLowerCase()]
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
   }
 }
 

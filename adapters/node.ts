@@ -37,26 +37,31 @@ export type AuthenticatedHandler = (req: IncomingMessage, res: ServerResponse, a
  */
 export function withPortcullis(portcullis: Portcullis, handler: AuthenticatedHandler) {
   return function portcullisNode(req: IncomingMessage, res: ServerResponse): void {
-    const fail = (error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error)))
-    const send = (outcome: Outcome): unknown => {
-      if (outcome.kind === 'allow') {
-        for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
-        return handler(req, res, outcome)
-      }
-      if (outcome.kind === 'pass') return handler(req, res, undefined)
-      for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
-      res.setHeader('content-length', Buffer.byteLength(outcome.body))
-      res.writeHead(outcome.status)
-      res.end(outcome.body)
-    }
     try {
       // Synchronous stores give the outcome at once: answer in this tick, without a promise.
       const outcome = portcullis.handle(toAuthRequest(req))
-      const sent = isThenable(outcome) ? outcome.then(send) : send(outcome)
+      const sent = isThenable(outcome) ? outcome.then((answer) => send(answer, req, res, handler)) : send(outcome, req, res, handler)
       // A handler may return anything (`res.end()` returns the response): only a promise is waited on.
-      if (isThenable(sent)) sent.then(undefined, fail)
+      if (isThenable(sent)) sent.then(undefined, (error: unknown) => fail(res, error))
     } catch (error) {
-      fail(error)
+      fail(res, error)
     }
   }
+}
+
+function send(outcome: Outcome, req: IncomingMessage, res: ServerResponse, handler: AuthenticatedHandler): unknown {
+  if (outcome.kind === 'allow') {
+    for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
+    return handler(req, res, outcome)
+  }
+  if (outcome.kind === 'pass') return handler(req, res, undefined)
+  for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
+  res.setHeader('content-length', Buffer.byteLength(outcome.body))
+  res.writeHead(outcome.status)
+  res.end(outcome.body)
+  return undefined
+}
+
+function fail(res: ServerResponse, error: unknown): void {
+  res.destroy(error instanceof Error ? error : new Error(String(error)))
 }
