@@ -30,6 +30,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { MemoryAuditStore, memoryStores } from '../storage/memory/index.ts'
 import { flags } from './flags.ts'
+import { fmt, median, pct } from './stats.ts'
 import { loadAverage, machineBusySeconds } from './machine.ts'
 
 const args = flags()
@@ -138,13 +139,6 @@ const allVariants: Variant[] = [
 const only = args.get('only')?.split(',')
 const variants = allVariants.filter((v) => v.name === 'floor' || !only || only.includes(v.name))
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
-const pct = (n: number) => `${(n * 100).toFixed(1)}%`
 
 console.error(`warm-up ${warmupSeconds}s each, then ${rounds} interleaved rounds of ${seconds}s per variant...`)
 const loadBefore = loadAverage()

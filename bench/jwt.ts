@@ -46,6 +46,7 @@ import { createPortcullis, type AuthMethod, type AuthRequest, type ConfigInput, 
 import { memoryStores } from '../storage/memory/index.ts'
 import { issuerKey, nodeVerifySignature, type IssuerKey } from './jwt-keys.ts'
 import { flags } from './flags.ts'
+import { fmt, median, pct } from './stats.ts'
 import { loadAverage, machineBusySeconds } from './machine.ts'
 
 const args = flags()
@@ -260,13 +261,6 @@ async function timeAsync(v: Variant, ms: number): Promise<number> {
 const run = (v: Variant, ms: number) => (v.sync ? Promise.resolve(timeSync(v, ms)) : timeAsync(v, ms))
 const key = (v: Variant) => `${v.group}/${v.name}`
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
-const pct = (n: number) => `${(n * 100).toFixed(1)}%`
 
 console.error(`warm-up ${warmupSeconds}s each, then ${rounds} interleaved rounds of ${seconds}s per variant (${variants.length} variants)...`)
 const loadBefore = loadAverage()

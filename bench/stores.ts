@@ -24,6 +24,7 @@ import { betterSqlite3 } from '../storage/sqlite/better-sqlite3.ts'
 import { openSqliteStores } from '../storage/sqlite/index.ts'
 import { redisClientOptions, redisStores } from '../storage/redis/index.ts'
 import { flags } from './flags.ts'
+import { median } from './stats.ts'
 
 const args = flags()
 const rounds = Number(args.get('rounds') ?? 5)
@@ -82,7 +83,6 @@ const samples = new Map(subjects.map((s) => [s.name, [] as number[]]))
 for (const s of subjects) await time(s, 500)
 for (let r = 0; r < rounds; r++) for (const s of subjects) samples.get(s.name)!.push(await time(s, seconds * 1000))
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 const memory = samples.has('memory') ? median(samples.get('memory')!) : NaN
 console.log(`\n## Stores: handle() with rate limit and audit on, valid Bearer API token\n`)
 console.log(`Command: \`node --import tsx bench/stores.ts${process.argv.slice(2).map((a) => ` ${a}`).join('')}\`; ${rounds} interleaved rounds x ${seconds}s, ${concurrency} requests in flight.\n`)

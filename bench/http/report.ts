@@ -2,6 +2,7 @@
  * A suite's markdown report: the table (medians, ratios to the baseline, each comparison's
  * column and verdict), the machine's load, the quiet rounds and the CPU check.
  */
+import { fmt, median, pct } from '../stats.ts'
 import type { Run } from './processes.ts'
 import { baselineId, type Comparison, type Suite } from './suites.ts'
 
@@ -23,14 +24,6 @@ export interface ReportInput {
   /** The CPU-independence figures, before and after the rounds (empty without pinning). */
   readonly independence: readonly number[]
 }
-
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-export const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
-export const pct = (n: number): string => `${(n * 100).toFixed(1)}%`
 
 /** The lines of a suite's report. */
 export function report(input: ReportInput): string[] {
