@@ -97,7 +97,7 @@ export function decide(
     if (compiled.restricted(segments)) return deny('public_api_restricted', 'none', fields, config)
     if (plain && compiled.anonymous(segments)) return pass('anonymous', fields)
   }
-  const step: Step = { method: request.method, tokenApi: tokenRoute(segments, config) !== undefined, scheme, fields, config, stores, now }
+  const step: Step = { method: request.method, segments, scheme, fields, config, stores, now }
   let pending: Awaitable<MethodResult>
   try {
     pending = verify(credentials, config, stores, providers, now, fields.client)
@@ -110,8 +110,7 @@ export function decide(
 /** What the steps after the credentials need of the request. */
 interface Step {
   readonly method: string
-  /** Whether the request addresses the token API (exempt from read-only groups). */
-  readonly tokenApi: boolean
+  readonly segments: string[]
   readonly scheme: CredentialScheme
   readonly fields: RequestFields
   readonly config: Config
@@ -132,7 +131,8 @@ function authorize(result: MethodResult, step: Step): Awaitable<Decision> {
     const refusal = deny(result.error, scheme, fields, config, result.user, result.detail)
     return result.headers ? { ...refusal, headers: { ...refusal.headers, ...result.headers } } : refusal
   }
-  const refused = groupRefusal(result.user, step.method, step.tokenApi, config)
+  // The token API is exempt from read-only groups; only an authenticated request needs to know.
+  const refused = groupRefusal(result.user, step.method, tokenRoute(step.segments, config) !== undefined, config)
   if (refused) return deny(refused, scheme, fields, config, result.user.username)
   if (!config.rateLimit.enabled) return allow(result, fields, noHeaders, false)
 
