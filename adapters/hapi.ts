@@ -84,15 +84,18 @@ export const portcullisPlugin: Plugin<PortcullisHapiOptions> = {
       const outcome = portcullis.handle(toAuthRequest(request.raw.req))
       return isThenable(outcome) ? outcome.then((answer) => proceed(answer, request, h)) : proceed(outcome, request, h)
     })
-    server.ext('onPreResponse', (request, h) => {
-      const headers = request.plugins.portcullis?.headers
-      const response = request.response
-      for (const name in headers) {
-        if ('output' in response) response.output.headers[name] = headers[name]!
-        else response.header(name, headers[name]!)
-      }
-      return h.continue
-    })
+    // An allow carries headers only when rate limiting is on: without it, no hook on every response.
+    if (portcullis.config.rateLimit.enabled) {
+      server.ext('onPreResponse', (request, h) => {
+        const headers = request.plugins.portcullis?.headers
+        const response = request.response
+        for (const name in headers) {
+          if ('output' in response) response.output.headers[name] = headers[name]!
+          else response.header(name, headers[name]!)
+        }
+        return h.continue
+      })
+    }
     server.auth.scheme('portcullis', () => ({
       authenticate(request, h) {
         const allow = request.plugins.portcullis

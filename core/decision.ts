@@ -14,7 +14,10 @@ export interface Allow {
   readonly via: AuthMethod
   /** The API token used, when `via` is `api-token`. */
   readonly tokenId?: string
-  /** Headers the adapter adds to the host's response (the RateLimit headers). */
+  /**
+   * Headers the adapter adds to the host's response: the RateLimit headers, so always
+   * empty while `rateLimit.enabled` is off (an adapter may skip its response hook then).
+   */
   readonly headers: Readonly<Record<string, string>>
   /** Allowed without a rate-limit check because its store failed (`rateLimit.onStoreFailure: "allow"`). */
   readonly degraded?: true

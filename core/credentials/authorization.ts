@@ -33,6 +33,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 /** Reads the Authorization header value (every occurrence joined with ", "), or `null` when absent. */
 export function parseAuthorization(value: string | null): Credentials {
   if (value === null) return none
+  // The usual header, `Bearer <token68>`, read without the general grammar; the result is the one it would give.
+  if (value.startsWith('Bearer ') && value.length <= maxAuthorizationLength && token68.test(value.slice(7))) return { scheme: 'bearer', token: value.slice(7) }
   if (value.length > maxAuthorizationLength || !printableAscii.test(value)) return malformed
   const match = credentialsSyntax.exec(value.trim())
   if (!match) return malformed

@@ -30,11 +30,11 @@ export function normalizePath(target: string): string[] | null {
     // The raw path after the authority: URL's pathname has resolved dot segments its own way.
     path = path.slice(/^https?:\/\/[^/\\?#]*/i.exec(path)![0].length)
   }
-  const end = path.search(/[?#]/)
-  if (end !== -1) path = path.slice(0, end)
+  path = beforeQuery(path)
 
   const out: string[] = []
-  for (const raw of path.split(/[\\/]/)) {
+  // A string split is several times cheaper than a regular-expression one, and almost no path holds a backslash.
+  for (const raw of path.includes('\\') ? path.split(/[\\/]/) : path.split('/')) {
     const semi = raw.indexOf(';')
     const segment = decodeUnreserved(semi === -1 ? raw : raw.slice(0, semi))
     // Dot segments are refused, not resolved: routers disagree on them (Express and Koa
@@ -65,6 +65,14 @@ function decodeUnreserved(segment: string): string | null {
   return out
 }
 
+/** The path of a target without its query and fragment. */
+function beforeQuery(target: string): string {
+  const query = target.indexOf('?')
+  const fragment = target.indexOf('#')
+  const end = query === -1 ? fragment : fragment === -1 ? query : Math.min(query, fragment)
+  return end === -1 ? target : target.slice(0, end)
+}
+
 const plainPath = /^(?:\/[^/\\;%]+)*\/?$/
 
 /**
@@ -75,8 +83,7 @@ const plainPath = /^(?:\/[^/\\;%]+)*\/?$/
  */
 export function isPlainPath(target: string): boolean {
   const path = target.startsWith('/') ? target : target.slice(/^https?:\/\/[^/\\?#]*/i.exec(target)?.[0].length ?? target.length)
-  const end = path.search(/[?#]/)
-  return plainPath.test(end === -1 ? path : path.slice(0, end))
+  return plainPath.test(beforeQuery(path))
 }
 
 /** Tests whether normalised segments fall under a configured prefix. */
@@ -91,8 +98,12 @@ export interface PrefixMatcher {
  */
 export function compilePrefix(prefix: string): PrefixMatcher {
   const wanted = prefix.split('/').filter(Boolean).map((s) => s.toLowerCase())
-  const startsWith = (segments: readonly string[]) =>
-    segments.length >= wanted.length && wanted.every((w, i) => segments[i]!.toLowerCase() === w)
+  // A loop, not `every`: a callback would be one more closure per request.
+  const startsWith = (segments: readonly string[]) => {
+    if (segments.length < wanted.length) return false
+    for (let i = 0; i < wanted.length; i++) if (segments[i]!.toLowerCase() !== wanted[i]) return false
+    return true
+  }
   return (segments) => {
     if (startsWith(segments)) return true
     if (!segments.some((s) => encodedSeparator.test(s))) return false
