@@ -51,6 +51,40 @@ describe('RedisRateLimitStore', () => {
     )
   })
 
+  it('decides the consumes of one batch as one script call each would, also for repeated keys, mixed windows and clocks', async () => {
+    let run = 0
+    const consume = fc.record({ key: fc.integer({ min: 0, max: 2 }), limit: fc.integer({ min: 0, max: 4 }), windowMs: fc.constantFrom(1, 20, 100), skew: fc.integer({ min: -30, max: 30 }) })
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.array(consume, { minLength: 1, maxLength: 12 })), { minLength: 1, maxLength: 6 }), async (turns) => {
+        const prefix = `batch:${run++}`
+        // Each call's script drops the entries at or before its cutoff for good, then counts: a caller
+        // whose clock lags no longer sees what one ahead of it dropped.
+        const logs = new Map<number, number[]>()
+        let now = 1_000_000
+        for (const [gap, consumes] of turns) {
+          now += gap
+          const expected = consumes.map(({ key, limit, windowMs, skew }) => {
+            const at = now + skew
+            const log = (logs.get(key) ?? []).filter((t) => t > at - windowMs).sort((a, b) => a - b)
+            logs.set(key, log)
+            if (log.length < limit) {
+              log.push(at)
+              return { allowed: true, remaining: limit - log.length, resetMs: Math.min(...log) + windowMs - at }
+            }
+            return { allowed: false, remaining: 0, resetMs: limit > 0 ? log[log.length - limit]! + windowMs - at : windowMs }
+          })
+          const results = await Promise.all(consumes.map(({ key, limit, windowMs, skew }) => store.consume(`${prefix}:${key}`, limit, windowMs, now + skew)))
+          expect(results).toEqual(expected)
+          for (const [key, log] of logs) {
+            expect(await redis.zcard(keys.rate(`${prefix}:${key}`))).toBe(log.length)
+            if (log.length > 0) expect(await redis.pttl(keys.rate(`${prefix}:${key}`))).toBeGreaterThan(0)
+          }
+        }
+      }),
+      { numRuns: 60 },
+    )
+  })
+
   it('gives a key a TTL of one window (and a grace) after its newest request, in the same step that creates it', async () => {
     const now = Date.now()
     await store.consume('ttl', 5, 10_000, now - 4_000)
@@ -58,6 +92,25 @@ describe('RedisRateLimitStore', () => {
     const ttl = await redis.pttl(keys.rate('ttl'))
     expect(ttl).toBeGreaterThan(10_000 + expiryGraceMs - 1_000)
     expect(ttl).toBeLessThanOrEqual(10_000 + expiryGraceMs)
+  })
+
+  it('in a batch, expires a key from its newest entry and its last accepted consume, as one call each would', async () => {
+    // A caller 5 s ahead records first; the last accepted consume has a 2 s window.
+    const [ahead, behind, refused] = await Promise.all([
+      store.consume('batch-ttl', 5, 60_000, 15_000),
+      store.consume('batch-ttl', 5, 2_000, 10_000),
+      store.consume('batch-ttl', 0, 60_000, 10_000),
+    ])
+    expect([ahead.allowed, behind.allowed, refused.allowed]).toEqual([true, true, false])
+    const ttl = await redis.pttl(keys.rate('batch-ttl'))
+    expect(ttl).toBeGreaterThan(15_000 + 2_000 - 10_000 + expiryGraceMs - 1_000)
+    expect(ttl).toBeLessThanOrEqual(15_000 + 2_000 - 10_000 + expiryGraceMs)
+  })
+
+  it('rounds a fractional expiry up (PEXPIRE takes whole milliseconds)', async () => {
+    const results = await Promise.all([store.consume('fraction', 5, 1_000, 5_000.7), store.consume('fraction', 5, 1_000, 5_000.2)])
+    expect(results.map((r) => r.allowed)).toEqual([true, true])
+    expect(await redis.pttl(keys.rate('fraction'))).toBeGreaterThan(1_000)
   })
 
   it('creates no key for a refused request, and the key expires after its window', async () => {
