@@ -15,8 +15,8 @@ import { storeContract } from '../contract.ts'
 import type { AuditRecord, TokenRecord } from '../types.ts'
 import type { SqliteDriver } from './driver.ts'
 import { SqliteStoreError } from './errors.ts'
-import { applicationId, migrate, schemaVersion } from './schema/migrations.ts'
-import { batchSize } from './audit.ts'
+import { applicationId, migrate, migrations, schemaVersion } from './schema/migrations.ts'
+import { auditQuerySql, batchSize } from './audit.ts'
 import { openSqliteStores, type SqliteStores, type SqliteStoresOptions } from './stores.ts'
 
 /** A fresh directory under the system's temporary directory. */
@@ -166,6 +166,38 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
         expect(onDisk()).toBe(batchSize * 2)
       })
 
+      it('writes batches of every size exactly, newest first, ties in arrival order', () => {
+        const stores = openStores()
+        const written: AuditRecord[] = []
+        // Sizes around the multi-row statements' (powers of two up to 64) and the batch's bounds.
+        for (const size of [1, 2, 3, 7, 63, 64, 65, 129, 200, batchSize - 1, batchSize]) {
+          for (let i = 0; i < size; i++) {
+            const n = written.length
+            const entry: AuditRecord = {
+              // Three records per instant: the order among equal times is the order of arrival.
+              time: Math.floor(n / 3),
+              event: 'authenticate',
+              outcome: n % 5 ? 'success' : 'forbidden',
+              reason: `reason ${n}`,
+              method: 'GET',
+              path: `/rest/${n}`,
+              client: '::1',
+              ...(n % 2 && { user: `user${n % 7}`, tokenId: `t${n}` }),
+              ...(n % 11 === 0 && { detail: `detail ${n}`, degraded: true as const }),
+            }
+            written.push(entry)
+            stores.audit.append(entry)
+          }
+          stores.audit.flush()
+          expect(onDisk()).toBe(written.length)
+        }
+        expect(stores.audit.query()).toEqual([...written].reverse())
+        expect(stores.audit.query({ outcome: 'forbidden' })).toEqual(written.filter((r) => r.outcome === 'forbidden').reverse())
+        expect(stores.audit.query({ outcome: 'success', user: 'user3', limit: 5 })).toEqual(
+          written.filter((r) => r.outcome === 'success' && r.user === 'user3').reverse().slice(0, 5),
+        )
+      })
+
       it('writes pending records before a query, a prune and on close', () => {
         const stores = openStores()
         stores.audit.append(record(1))
@@ -289,6 +321,75 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
           expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: 1 })
           expect(tables(db)).toEqual(['one'])
         })
+      })
+    })
+
+    it('answers every audit query from an index, in index order, with no sort', () => {
+      openStores().close()
+      open.length = 0
+      const plan = (filter: Parameters<typeof auditQuerySql>[0]) => {
+        const { sql, params } = auditQuerySql(filter)
+        let steps: string[] = []
+        raw((db) => (steps = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params).map((row) => String(row.detail))))
+        return steps
+      }
+      for (const outcome of [undefined, 'success', 'unauthorized'] as const) {
+        for (const user of [undefined, 'alice']) {
+          for (const from of [undefined, 1]) {
+            for (const to of [undefined, 9]) {
+              const steps = plan({ ...(outcome && { outcome }), ...(user && { user }), ...(from && { from }), ...(to && { to }) })
+              expect(steps).toHaveLength(1)
+              expect(steps[0]).toMatch(/^(SCAN|SEARCH) (TABLE )?audit_log USING INDEX audit_log_by_(time|user|outcome)\b/)
+            }
+          }
+        }
+      }
+      // Success, most of the log, is not in the outcome index; every other outcome is found through it.
+      expect(plan({ outcome: 'unauthorized' })[0]).toContain('audit_log_by_outcome')
+      expect(plan({ outcome: 'success' })[0]).toContain('audit_log_by_time')
+    })
+
+    it('migrates a file of schema version 1, keeping its audit records and their order', () => {
+      raw((db) => {
+        migrate(db, path, migrations.slice(0, 1))
+        const insert = db.prepare(
+          'INSERT INTO audit_log (time, event, outcome, reason, detail, username, owner, via, token_id, method, path, client, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        insert.run(10, 'authenticate', 'success', 'api-token', null, 'alice', null, 'api-token', 't1', 'GET', '/rest/a', '::1', null)
+        insert.run(20, 'authenticate', 'unauthorized', 'api_token_invalid', 'unknown token', null, null, null, null, 'GET', '/rest/b', '::2', null)
+        insert.run(20, 'token.create', 'success', 'password', null, 'admin', 'bob', 'password', 't2', 'POST', '/rest/auth/1/token', '::3', 1)
+        insert.run(30, 'authenticate', 'rate-limited', 'rate_limited', null, 'alice', null, 'api-token', 't1', 'GET', '/rest/a', '::1', null)
+      })
+      const stores = openStores()
+      const migrated = stores.audit.query()
+      expect(migrated.map((r) => [r.time, r.outcome, r.event])).toEqual([
+        [30, 'rate-limited', 'authenticate'],
+        [20, 'success', 'token.create'],
+        [20, 'unauthorized', 'authenticate'],
+        [10, 'success', 'authenticate'],
+      ])
+      expect(migrated[1]).toEqual({
+        time: 20,
+        event: 'token.create',
+        outcome: 'success',
+        reason: 'password',
+        user: 'admin',
+        owner: 'bob',
+        via: 'password',
+        tokenId: 't2',
+        method: 'POST',
+        path: '/rest/auth/1/token',
+        client: '::3',
+        degraded: true,
+      })
+      expect(stores.audit.query({ outcome: 'unauthorized' }).map((r) => r.detail)).toEqual(['unknown token'])
+      expect(stores.audit.query({ outcome: 'success' }).map((r) => r.time)).toEqual([20, 10])
+      expect(stores.audit.query({ user: 'alice', outcome: 'rate-limited' }).map((r) => r.time)).toEqual([30])
+      stores.audit.append({ time: 40, event: 'authenticate', outcome: 'forbidden', reason: 'ip_not_allowed', method: 'GET', path: '/rest/c', client: '::4' })
+      expect(stores.audit.query({ outcome: 'forbidden' }).map((r) => r.time)).toEqual([40])
+      raw((db) => {
+        expect(db.prepare('PRAGMA user_version').get()).toEqual({ user_version: schemaVersion })
+        expect(String(db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'audit_log_by_outcome'").get()?.sql)).toContain("WHERE outcome <> 'success'")
       })
     })
 

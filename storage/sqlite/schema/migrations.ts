@@ -74,6 +74,14 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (key, seq)
   ) WITHOUT ROWID;
   `,
+  // 2: the outcome index leaves out success, most of the log: one index fewer to update
+  // per allowed request. A query for success walks the time index instead, where it is
+  // most of what it meets; a query for another outcome says "outcome <> 'success'" too,
+  // so SQLite may use this index.
+  `
+  DROP INDEX audit_log_by_outcome;
+  CREATE INDEX audit_log_by_outcome ON audit_log (outcome, time) WHERE outcome <> 'success';
+  `,
 ]
 
 /** The schema version this code writes. */
