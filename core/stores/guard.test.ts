@@ -155,6 +155,28 @@ describe('guarded stores', () => {
     expect((await portcullis.handle(request(token))).kind).toBe('allow')
   })
 
+  it('gives each hanging call its own deadline, counted from its start, and answers calls that return in time', async () => {
+    const { stores } = asAsync(memory)
+    // The first lookup hangs, the second answers after 30 ms, the third hangs too.
+    const plan = [() => new Promise<TokenRecord | undefined>(() => {}), (h: string) => new Promise<TokenRecord | undefined>((done) => setTimeout(() => done(stores.tokens.findByHash(h)), 30)), () => new Promise<TokenRecord | undefined>(() => {})]
+    let call = -1
+    let planned = false
+    const tokens: TokenStore = { ...stores.tokens, findByHash: (h) => (planned ? plan[++call]!(h) : stores.tokens.findByHash(h)) }
+    const { portcullis, token } = await setup({ ...stores, tokens }, { stores: { timeoutMs: 100, cacheSeconds: 0 } })
+    planned = true
+    const started = performance.now()
+    const timed = (promise: PromiseLike<{ kind: string }>) => Promise.resolve(promise).then((outcome) => ({ kind: outcome.kind, ms: performance.now() - started }))
+    const first = timed(portcullis.handle(request(token)))
+    await new Promise((done) => setTimeout(done, 60))
+    const [second, third] = [timed(portcullis.handle(request(token))), timed(portcullis.handle(request(token)))]
+    const results = await Promise.all([first, second, third])
+    expect(results.map((r) => r.kind)).toEqual(['deny', 'allow', 'deny'])
+    expect(results[0]!.ms).toBeGreaterThanOrEqual(95)
+    // The third started 60 ms after the first: its deadline is its own, not the first's.
+    expect(results[2]!.ms).toBeGreaterThanOrEqual(155)
+    expect(results[1]!.ms).toBeLessThan(results[2]!.ms)
+  })
+
   describe('when only the rate-limit store fails', () => {
     const failing: RateLimitStore = { consume: () => Promise.reject(new Error('connection refused')) }
 

@@ -25,16 +25,95 @@ export class StoreTimeoutError extends Error {
 type Method<A extends unknown[], R> = (...args: A) => Awaitable<R>
 
 
-/** Bounds a store method's asynchronous results by `ms`; synchronous results pass untouched. */
-export function bounded<A extends unknown[], R>(method: Method<A, R>, ms: number): Method<A, R> {
+/** A call waiting for its store, in a {@link Deadlines} queue. */
+interface Pending {
+  readonly deadline: number
+  readonly reject: (error: StoreTimeoutError) => void
+  settled: boolean
+}
+
+/**
+ * The asynchronous store calls of one time bound, oldest first. Every call gets the same
+ * bound, so deadlines fall in call order and one timer serves them all: a call costs one
+ * promise and a queue entry, not a timer, a `Promise.race` and a `finally` of its own
+ * (the difference shows on every request of an asynchronous store such as Redis). The
+ * timer is cleared whenever no call is waiting, so it never holds a process open.
+ */
+class Deadlines {
+  readonly #ms: number
+  #queue: Pending[] = []
+  #head = 0
+  /** Calls in the queue not yet settled. */
+  #waiting = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(ms: number) {
+    this.#ms = ms
+  }
+
+  /** `result`, or a {@link StoreTimeoutError} if it has not settled within the bound. */
+  bound<R>(result: PromiseLike<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const pending: Pending = { deadline: performance.now() + this.#ms, reject, settled: false }
+      this.#queue.push(pending)
+      this.#waiting++
+      this.#timer ??= setTimeout(this.#expire, this.#ms)
+      result.then(
+        (value) => {
+          if (this.#settle(pending)) resolve(value)
+        },
+        (error: unknown) => {
+          if (this.#settle(pending)) reject(error)
+        },
+      )
+    })
+  }
+
+  /** Marks a call answered; false when its deadline already rejected it. */
+  #settle(pending: Pending): boolean {
+    if (pending.settled) return false
+    pending.settled = true
+    if (--this.#waiting === 0) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+      this.#queue = []
+      this.#head = 0
+    }
+    return true
+  }
+
+  readonly #expire = (): void => {
+    this.#timer = undefined
+    const now = performance.now()
+    const queue = this.#queue
+    while (this.#head < queue.length) {
+      const pending = queue[this.#head]!
+      if (!pending.settled) {
+        if (pending.deadline > now) break
+        pending.settled = true
+        this.#waiting--
+        pending.reject(new StoreTimeoutError(`store call took longer than ${this.#ms} ms`))
+      }
+      this.#head++
+    }
+    // Compacted once half the queue is behind the head, so a long busy stretch stays O(1) per call.
+    if (this.#head > 1024 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head)
+      this.#head = 0
+    }
+    if (this.#waiting > 0) this.#timer = setTimeout(this.#expire, Math.max(0, this.#queue[this.#head]!.deadline - now))
+    else {
+      this.#queue = []
+      this.#head = 0
+    }
+  }
+}
+
+/** Bounds a store method's asynchronous results by the deadlines' `ms`; synchronous results pass untouched. */
+function bounded<A extends unknown[], R>(method: Method<A, R>, deadlines: Deadlines): Method<A, R> {
   return (...args) => {
     const result = method(...args)
-    if (!isThenable(result)) return result
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreTimeoutError(`store call took longer than ${ms} ms`)), ms)
-    })
-    return Promise.race([result, timeout]).finally(() => clearTimeout(timer))
+    return isThenable(result) ? deadlines.bound(result) : result
   }
 }
 
@@ -82,7 +161,8 @@ export function guardStores(stores: Stores, config: Config): Stores {
   const userCache = new LRUCache<string, Cached<User>>(options)
   const caching = cacheSeconds > 0
   const cacheSync = stores.cacheReads === true
-  const t = <A extends unknown[], R>(m: Method<A, R>, self: object) => bounded(m.bind(self) as Method<A, R>, timeoutMs)
+  const deadlines = new Deadlines(timeoutMs)
+  const t = <A extends unknown[], R>(m: Method<A, R>, self: object) => bounded(m.bind(self) as Method<A, R>, deadlines)
 
   const tokenEpoch: Epoch = { value: 0 }
   const userEpoch: Epoch = { value: 0 }
@@ -132,7 +212,7 @@ export function guardStores(stores: Stores, config: Config): Stores {
     users: directory,
     ...(stores.audit && { audit: { append: t(stores.audit.append, stores.audit), query: t(stores.audit.query, stores.audit), prune: t(stores.audit.prune, stores.audit) } }),
     ...(stores.rateLimit && { rateLimit: { consume: t(stores.rateLimit.consume, stores.rateLimit) } }),
-    ...(stores.hostTokens && { hostTokens: bounded(stores.hostTokens, timeoutMs) }),
+    ...(stores.hostTokens && { hostTokens: bounded(stores.hostTokens, deadlines) }),
   }
 }
 
