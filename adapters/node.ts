@@ -7,6 +7,7 @@ import { isThenable, type Allow, type Outcome, type Portcullis } from '../core/i
 import { toAuthRequest } from './node-request.ts'
 
 export { toAuthRequest }
+export { nodeSignatureCheck } from './node-signature.ts'
 
 /**
  * A Node handler that also receives the authenticated caller (`undefined` when the request passed).

@@ -8,6 +8,7 @@ import { testToken, type TestableTokenType, type TokenDiagnosis } from './diagno
 import { decide } from './engine.ts'
 import { deny } from './errors/deny.ts'
 import { normalizePath } from './http/path.ts'
+import type { SignatureCheck } from './providers/jwt-verifier.ts'
 import { createProviders } from './providers/runtime.ts'
 import { guardStores } from './stores/guard.ts'
 import { runMaintenance, schedule, type MaintenanceOptions, type MaintenanceReport, type MaintenanceSchedule } from './maintenance.ts'
@@ -24,6 +25,11 @@ export interface PortcullisOptions {
   readonly now?: () => number
   /** For identity-provider calls (JWKS, introspection). Defaults to the global `fetch`. */
   readonly fetch?: typeof fetch
+  /**
+   * A faster JWT signature check for this runtime, such as `nodeSignatureCheck` from
+   * `portcullis/node`. Without one, jose verifies through WebCrypto (on every runtime).
+   */
+  readonly signatureCheck?: SignatureCheck
   /** Receives one line per audited outcome (see {@link logLine}); no secret ever reaches it. */
   readonly log?: (line: string, record: AuditRecord) => void
 }
@@ -70,7 +76,7 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   }
   const stores = guardStores(options.stores, config)
   const now = options.now ?? Date.now
-  const providers = createProviders(config, { now, ...(options.fetch && { fetch: options.fetch }) })
+  const providers = createProviders(config, { now, signatureCheck: options.signatureCheck, ...(options.fetch && { fetch: options.fetch }) })
   const audit = config.audit.enabled ? stores.audit : undefined
 
   function handle(request: AuthRequest): Awaitable<Outcome> {

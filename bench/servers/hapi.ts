@@ -1,12 +1,14 @@
 /**
  * Hapi 21 servers: the route bare, behind the Portcullis plugin (API token; RS256 JWT with
- * the verified-token cache off, so every request verifies), and behind hapi-auth-jwt2
+ * the verified-token cache off, so every request verifies; `nodeSignatureCheck` from
+ * portcullis/node, as on any Node server), and behind hapi-auth-jwt2
  * (RS256, the run's public key, issuer checked; `validate` maps `sub` to a user), as its
  * README sets it up.
  */
 import Hapi from '@hapi/hapi'
 import * as hapiAuthJwt2 from 'hapi-auth-jwt2'
 import { portcullisPlugin, type PortcullisRefs } from '../../adapters/hapi.ts'
+import { nodeSignatureCheck } from '../../adapters/node.ts'
 import type { ConfigInput, User } from '../../core/index.ts'
 import { benchPath, body, jsonType, jwtAuthorization, jwtConfig, memoryPortcullis, peerDirectory, userOf, type Started, type Variant } from './shared.ts'
 
@@ -19,7 +21,7 @@ const newServer = () => Hapi.server({ port: 0, host: '127.0.0.1' })
 
 /** The route behind the Portcullis plugin on memory stores (`auth: 'portcullis'`). */
 async function portcullis(config: ConfigInput, authorization: (token: string) => string): Promise<Started> {
-  const { portcullis, tokenAuthorization } = await memoryPortcullis(config)
+  const { portcullis, tokenAuthorization } = await memoryPortcullis(config, { signatureCheck: nodeSignatureCheck })
   const server = newServer()
   await server.register({ plugin: portcullisPlugin, options: { portcullis } })
   server.route<PortcullisRefs>({

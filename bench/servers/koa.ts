@@ -1,12 +1,14 @@
 /**
  * Koa 3 servers: the route bare, behind portcullisKoa (API token; RS256 JWT with the
- * verified-token cache off, so every request verifies), and behind koa-jwt (RS256, the
+ * verified-token cache off, so every request verifies; `nodeSignatureCheck` from
+ * portcullis/node, as on any Node server), and behind koa-jwt (RS256, the
  * run's public key, issuer checked; the user from `ctx.state.user`), as its README sets it up.
  */
 import { createServer, type RequestListener } from 'node:http'
 import Koa, { type Context } from 'koa'
 import koaJwt from 'koa-jwt'
 import { portcullisKoa, type PortcullisState } from '../../adapters/koa.ts'
+import { nodeSignatureCheck } from '../../adapters/node.ts'
 import type { ConfigInput, User } from '../../core/index.ts'
 import { listen } from './node.ts'
 import { benchPath, body, jsonType, jwtAuthorization, jwtConfig, memoryPortcullis, peerDirectory, userOf, type Started, type Variant } from './shared.ts'
@@ -23,7 +25,7 @@ const serve = (app: { callback(): RequestListener }, authorization: string | nul
 
 /** The route behind portcullisKoa on memory stores. */
 async function portcullis(config: ConfigInput, authorization: (token: string) => string): Promise<Started> {
-  const { portcullis, tokenAuthorization } = await memoryPortcullis(config)
+  const { portcullis, tokenAuthorization } = await memoryPortcullis(config, { signatureCheck: nodeSignatureCheck })
   const app = new Koa<PortcullisState>()
   app.use(portcullisKoa(portcullis))
   app.use((ctx) => respond(ctx, ctx.state.user))

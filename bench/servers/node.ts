@@ -1,9 +1,10 @@
 /**
  * node:http servers: the demo's routes bare, and behind the Node adapter (withPortcullis)
- * with an API token or an RS256 JWT, memory stores.
+ * with an API token or an RS256 JWT, memory stores; Portcullis set up as on any Node
+ * server, with `nodeSignatureCheck` from portcullis/node.
  */
 import { createServer, type RequestListener, type Server } from 'node:http'
-import { withPortcullis } from '../../adapters/node.ts'
+import { nodeSignatureCheck, withPortcullis } from '../../adapters/node.ts'
 import type { ConfigInput } from '../../core/index.ts'
 import { demoRoutes } from '../../demo/app.ts'
 import { jwtAuthorization, jwtConfig, memoryPortcullis, peerDirectory, type Started, type Variant } from './shared.ts'
@@ -32,7 +33,7 @@ const serve = (listener: RequestListener, authorization: string | null) => liste
 
 /** demoRoutes behind withPortcullis on memory stores, with alice's API token. */
 async function apiToken(config: ConfigInput): Promise<Started> {
-  const { portcullis, tokenAuthorization } = await memoryPortcullis(config)
+  const { portcullis, tokenAuthorization } = await memoryPortcullis(config, { signatureCheck: nodeSignatureCheck })
   return serve(withPortcullis(portcullis, (req, res, auth) => demoRoutes(req, res, auth?.user)), tokenAuthorization)
 }
 
@@ -48,7 +49,7 @@ export const variants = {
   'token-noaudit': () => apiToken({ audit: { enabled: false } }),
   /** An RS256 JWT, the verified-token cache on (default `jwt.cacheSeconds`). */
   async 'jwt-cached'(setup) {
-    const { portcullis } = await memoryPortcullis(jwtConfig(setup))
+    const { portcullis } = await memoryPortcullis(jwtConfig(setup), { signatureCheck: nodeSignatureCheck })
     return serve(withPortcullis(portcullis, (req, res, auth) => demoRoutes(req, res, auth?.user)), jwtAuthorization(setup))
   },
 } satisfies Record<string, Variant>

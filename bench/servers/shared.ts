@@ -2,7 +2,7 @@
  * What every benchmark server shares, on Node and on Deno alike (web APIs only): the
  * parent's setup, the route and its JSON body, the demo users, the Portcullis configs.
  */
-import { createPortcullis, type ConfigInput, type Portcullis, type User } from '../../core/index.ts'
+import { createPortcullis, type ConfigInput, type Portcullis, type PortcullisOptions, type User } from '../../core/index.ts'
 import { demoUsers, myself } from '../../demo/app.ts'
 import { memoryStores } from '../../storage/memory/index.ts'
 import type { Stores, UserStore } from '../../storage/types.ts'
@@ -62,17 +62,20 @@ export async function seedUsers(users: UserStore): Promise<User> {
   return alice
 }
 
+/** How a server's runtime tunes the engine: Node servers pass `nodeSignatureCheck`, as a Node application would. */
+export type RuntimeOptions = Pick<PortcullisOptions, 'signatureCheck'>
+
 /** A Portcullis on `stores` (seeded), with alice and, when API tokens are on, one of her tokens. */
-export async function portcullisOn(config: ConfigInput, stores: Stores & { readonly users: UserStore }): Promise<{ portcullis: Portcullis; alice: User; tokenAuthorization: string }> {
+export async function portcullisOn(config: ConfigInput, stores: Stores & { readonly users: UserStore }, runtime: RuntimeOptions = {}): Promise<{ portcullis: Portcullis; alice: User; tokenAuthorization: string }> {
   const alice = await seedUsers(stores.users)
-  const portcullis = createPortcullis({ config, stores })
+  const portcullis = createPortcullis({ config, stores, ...runtime })
   const created = await portcullis.tokens().create(alice, { name: 'bench', validity: 'never' })
   if (!created.ok) throw new Error(`token create failed: ${created.error}`)
   return { portcullis, alice, tokenAuthorization: `Bearer ${created.value.token}` }
 }
 
 /** {@link portcullisOn} memory stores: the defaults, as `npm start` without a config file (audit on, API tokens on). */
-export const memoryPortcullis = (config: ConfigInput = {}) => portcullisOn(config, memoryStores())
+export const memoryPortcullis = (config: ConfigInput = {}, runtime: RuntimeOptions = {}) => portcullisOn(config, memoryStores(), runtime)
 
 /**
  * The users a peer library's server maps a verified `sub` to: the same records the

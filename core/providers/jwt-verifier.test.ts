@@ -1,9 +1,10 @@
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose'
+import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { memoryStores, type MemoryStores } from '../../storage/memory/index.ts'
 import { authenticate } from '../engine.ts'
 import { loadConfig } from '../config/load.ts'
 import type { ConfigInput } from '../config/schema.ts'
+import type { SignatureCheck } from './jwt-verifier.ts'
 import { createProviders } from './runtime.ts'
 
 const iss = 'https://idp.example.com'
@@ -78,6 +79,17 @@ describe('JWT authentication', () => {
     })
   }
 
+  it('names the refusal of a token of another issuer, whether it is routed or verified first', async () => {
+    const second = { issuer: 'https://second.example.com', algorithms: ['ES256' as const], jwks: { keys: [{ ...(await exportJWK(ec.publicKey)), kid: 'e1' }] } }
+    for (const issuers of [[issuer()], [issuer(), second]]) {
+      for (const key of [rsa.privateKey, other.privateKey]) {
+        const d = await run(await sign({ iss: 'https://evil.example.com' }, { key }), { jwt: { issuers } })
+        expect([...errorOf(d), d.audit.detail]).toEqual([...invalid, 'unknown issuer'])
+      }
+      expect((await run('a.b.c', { jwt: { issuers } })).audit.detail).toBe('not a JWT')
+    }
+  })
+
   it('refuses alg none and an HMAC signed with the public key as secret', async () => {
     const none = `${btoa(JSON.stringify({ alg: 'none' })).replace(/=+$/, '')}.${btoa(JSON.stringify({ iss, sub: 'alice', exp: sec(t0) + 60 })).replace(/=+$/, '')}.`
     expect(errorOf(await run(none, { jwt: { issuers: [issuer()] } }))).toEqual(invalid)
@@ -138,6 +150,71 @@ describe('JWT authentication', () => {
     expect((await run(token, config, undefined, providers)).kind).toBe('allow')
     now += 2_000
     expect(errorOf(await run(token, config, undefined, providers))[0]).toBe('jwt_expired')
+  })
+
+  describe('with an injected signature check', () => {
+    type Call = { alg: string; key: CryptoKey; input: string; signature: string }
+    /** A check that records its calls and answers `answer`, or throws it. */
+    const checkOf = (answer: boolean | undefined | Error) => {
+      const calls: Call[] = []
+      const check: SignatureCheck = (alg, key, signingInput, signature) => {
+        calls.push({ alg, key, input: signingInput, signature })
+        if (answer instanceof Error) throw answer
+        return answer
+      }
+      return { check, calls }
+    }
+    const runWith = (token: string, check: SignatureCheck, extra: Record<string, unknown> = {}) => {
+      const config = { jwt: { issuers: [issuer(extra)], cacheSeconds: 0 } }
+      return run(token, config, undefined, createProviders(loadConfig(config), { now: () => now, signatureCheck: check }))
+    }
+    const tampered = async () => {
+      const token = await sign({})
+      const at = token.length - 20
+      return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1)
+    }
+
+    it('decides the signature: given the alg, the imported key, header.payload and the encoded signature', async () => {
+      const token = await tampered()
+      const { check, calls } = checkOf(true)
+      expect((await runWith(token, check)).kind).toBe('allow')
+      expect(calls).toHaveLength(1)
+      const [protectedPart, payloadPart, signaturePart] = token.split('.')
+      expect(calls[0]!.alg).toBe('RS256')
+      expect(calls[0]!.key.algorithm.name).toBe('RSASSA-PKCS1-v1_5')
+      expect(calls[0]!.input).toBe(`${protectedPart}.${payloadPart}`)
+      expect(calls[0]!.signature).toBe(signaturePart)
+    })
+
+    it('refuses what it refuses as jose does, and still has jose check the claims', async () => {
+      expect(errorOf(await runWith(await sign({}), checkOf(false).check))).toEqual(invalid)
+      expect((await runWith(await sign({}), checkOf(false).check)).audit.detail).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+      expect(errorOf(await runWith(await sign({ exp: sec(t0) - 60 }), checkOf(true).check))[0]).toBe('jwt_expired')
+      expect(errorOf(await runWith(await sign({ aud: 'other' }), checkOf(true).check, { audience: 'api' }))).toEqual(invalid)
+      expect(errorOf(await runWith(await sign({}, { typ: 'JWT' }), checkOf(true).check, { typ: 'at+jwt' }))).toEqual(invalid)
+    })
+
+    for (const [name, answer] of [['does not answer', undefined], ['throws', new Error('boom')]] as const) {
+      it(`leaves the signature to jose when it ${name}`, async () => {
+        const { check, calls } = checkOf(answer)
+        expect((await runWith(await sign({}), check)).kind).toBe('allow')
+        expect(errorOf(await runWith(await tampered(), check))).toEqual(invalid)
+        expect(calls).toHaveLength(2)
+      })
+    }
+
+    it('is not asked about an algorithm outside the allowlist, alg none, a crit header or an unsigned token', async () => {
+      const { check, calls } = checkOf(true)
+      const none = `${base64url.encode(JSON.stringify({ alg: 'none' }))}.${base64url.encode(JSON.stringify({ iss, sub: 'alice', exp: sec(t0) + 60 }))}`
+      const cases: [string, 'allow' | 'deny'][] = [
+        [await sign({}, { key: ec.privateKey, alg: 'ES256' }), 'deny'],
+        [`${none}.`, 'deny'],
+        [`${none}.c2ln`, 'deny'],
+        [await sign({}, { header: { crit: ['b64'], b64: true } }), 'allow'],
+      ]
+      for (const [token, kind] of cases) expect((await runWith(token, check)).kind).toBe(kind)
+      expect(calls).toHaveLength(0)
+    })
   })
 
   describe('with a JWKS URL', () => {

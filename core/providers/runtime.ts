@@ -2,7 +2,7 @@ import type { Config } from '../config/load.ts'
 import { LoginThrottle } from '../policy/login-throttle.ts'
 import { OAuthIntrospector } from './introspection.ts'
 import { PasswordGrant } from './password-grant.ts'
-import { JwtVerifier } from './jwt-verifier.ts'
+import { JwtVerifier, type SignatureCheck } from './jwt-verifier.ts'
 
 /**
  * The state an engine keeps between requests: fetched key sets, verified-token and
@@ -26,6 +26,8 @@ export interface ProviderIo {
   readonly fetch?: typeof fetch
   /** Defaults to `Date.now`. */
   readonly now?: () => number
+  /** A faster JWT signature check for this runtime; jose's WebCrypto verify without one. */
+  readonly signatureCheck?: SignatureCheck | undefined
 }
 
 /** Builds the provider state for a config. */
@@ -41,6 +43,7 @@ export function createProviders(config: Config, io: ProviderIo = {}): Providers 
           timeoutMs: providers.timeoutMs,
           cooldownMs: providers.jwksCooldownSeconds * 1000,
           maxAgeMs: providers.jwksMaxAgeSeconds * 1000,
+          signatureCheck: io.signatureCheck,
         })
       : undefined,
     oauth:
