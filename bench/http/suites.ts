@@ -102,7 +102,7 @@ function defineSuites(options: { readonly noaudit: boolean }): Readonly<Record<S
       servers: [
         { id: 'bare', module: 'hapi', variant: 'bare', what: 'bare Hapi route, fixed user, no auth' },
         { id: 'portcullis-token', module: 'hapi', variant: 'token', what: 'Portcullis plugin, Bearer API token, audit on (memory)' },
-        { id: 'portcullis-jwt', module: 'hapi', variant: 'jwt-nocache', what: 'Portcullis plugin, RS256 JWT at first sight (jwt.cacheSeconds 0)' },
+        { id: 'portcullis-jwt', module: 'hapi', variant: 'jwt-nocache', what: 'Portcullis plugin, RS256 JWT at first sight (jwt.cacheSeconds 0), nodeSignatureCheck' },
         { id: 'hapi-auth-jwt2', module: 'hapi', variant: 'hapi-auth-jwt2', what: 'hapi-auth-jwt2, RS256 (no cache)' },
       ],
       headerFrom: 'portcullis-token',
@@ -118,7 +118,7 @@ function defineSuites(options: { readonly noaudit: boolean }): Readonly<Record<S
       servers: [
         { id: 'bare', module: 'koa', variant: 'bare', what: 'bare Koa middleware, fixed user, no auth' },
         { id: 'portcullis-token', module: 'koa', variant: 'token', what: 'portcullisKoa, Bearer API token, audit on (memory)' },
-        { id: 'portcullis-jwt', module: 'koa', variant: 'jwt-nocache', what: 'portcullisKoa, RS256 JWT at first sight (jwt.cacheSeconds 0)' },
+        { id: 'portcullis-jwt', module: 'koa', variant: 'jwt-nocache', what: 'portcullisKoa, RS256 JWT at first sight (jwt.cacheSeconds 0), nodeSignatureCheck' },
         { id: 'koa-jwt', module: 'koa', variant: 'koa-jwt', what: 'koa-jwt, RS256 (no cache)' },
       ],
       headerFrom: 'portcullis-token',
@@ -134,7 +134,7 @@ function defineSuites(options: { readonly noaudit: boolean }): Readonly<Record<S
       servers: [
         { id: 'bare', module: 'deno', variant: 'bare', what: 'bare Deno.serve, fixed user, no auth' },
         { id: 'portcullis-token', module: 'deno', variant: 'token', what: 'Deno adapter, Bearer API token, audit on (memory)' },
-        { id: 'portcullis-jwt', module: 'deno', variant: 'jwt-nocache', what: 'Deno adapter, RS256 JWT at first sight (jwt.cacheSeconds 0)' },
+        { id: 'portcullis-jwt', module: 'deno', variant: 'jwt-nocache', what: 'Deno adapter, RS256 JWT at first sight (jwt.cacheSeconds 0), jose (WebCrypto)' },
       ],
       headerFrom: 'portcullis-token',
       comparisons: [{ subject: 'portcullis-token', reference: 'bare', heading: 'target (API token >= 80% of bare Deno.serve)', target: { atLeast: 0.8 } }],
