@@ -48,16 +48,35 @@ describe('MemoryAuditStore', () => {
     expect(store.query().map((r) => r.time)).toEqual([5, 4, 3])
   })
 
-  it('freezes what it keeps, so no later change by the caller can rewrite the log', () => {
+  it('keeps a copy: a later change by the caller does not rewrite the log, and what it answers is frozen', () => {
     const store = new MemoryAuditStore()
-    const record = { ...entry(1) }
+    const record = { ...entry(1, { tokenId: 't1', degraded: true }) }
     store.append(record)
-    expect(() => {
-      ;(record as { user: string }).user = 'mallory'
-    }).toThrow(TypeError)
+    ;(record as { user: string }).user = 'mallory'
     const [stored] = store.query()
-    expect(stored!.user).toBe('alice')
+    expect(stored).toEqual({ ...entry(1, { tokenId: 't1', degraded: true }) })
     expect(Object.isFrozen(stored)).toBe(true)
+  })
+
+  it('answers exactly the fields a record had', () => {
+    const store = new MemoryAuditStore()
+    const bare = entry(1)
+    const full = entry(2, { outcome: 'forbidden', reason: 'group_not_allowed', detail: 'why', owner: 'bob', via: 'jwt', tokenId: 't2', degraded: true })
+    store.append(bare)
+    store.append(full)
+    const [second, first] = store.query()
+    expect(first).toEqual(bare)
+    expect(Object.keys(first!).sort()).toEqual(Object.keys(bare).sort())
+    expect(second).toEqual(full)
+  })
+
+  it('prunes a ring that has wrapped, and goes on wrapping after', () => {
+    const store = new MemoryAuditStore({ maxEntries: 3 })
+    for (let time = 1; time <= 5; time++) store.append(entry(time, { user: `u${time}` }))
+    expect(store.prune({ keep: 2 })).toBe(1)
+    expect(store.query().map((r) => [r.time, r.user])).toEqual([[5, 'u5'], [4, 'u4']])
+    for (let time = 6; time <= 7; time++) store.append(entry(time, { user: `u${time}` }))
+    expect(store.query().map((r) => [r.time, r.user])).toEqual([[7, 'u7'], [6, 'u6'], [5, 'u5']])
   })
 
   describe('prune', () => {
