@@ -101,6 +101,7 @@ function defineSuites(options: { readonly noaudit: boolean }): Readonly<Record<S
       title: 'HTTP (issue 6): Hapi 21, GET /rest/api/2/myself',
       servers: [
         { id: 'bare', module: 'hapi', variant: 'bare', what: 'bare Hapi route, fixed user, no auth' },
+        { id: 'auth-floor', module: 'hapi', variant: 'auth-floor', what: 'Hapi auth lifecycle alone: onRequest extension + a scheme authenticating at once (reference)' },
         { id: 'portcullis-token', module: 'hapi', variant: 'token', what: 'Portcullis plugin, Bearer API token, audit on (memory)' },
         { id: 'portcullis-jwt', module: 'hapi', variant: 'jwt-nocache', what: 'Portcullis plugin, RS256 JWT at first sight (jwt.cacheSeconds 0), nodeSignatureCheck' },
         { id: 'hapi-auth-jwt2', module: 'hapi', variant: 'hapi-auth-jwt2', what: 'hapi-auth-jwt2, RS256 (no cache)' },
@@ -108,6 +109,7 @@ function defineSuites(options: { readonly noaudit: boolean }): Readonly<Record<S
       headerFrom: 'portcullis-token',
       comparisons: [
         { subject: 'portcullis-token', reference: 'bare', heading: 'target (API token >= 80% of bare Hapi)', target: { atLeast: 0.8 } },
+        { subject: 'portcullis-token', reference: 'auth-floor', heading: 'vs the auth lifecycle alone' },
         { subject: 'portcullis-jwt', reference: 'hapi-auth-jwt2', heading: 'target (RS256 first sight >= 3x hapi-auth-jwt2)', target: { atLeast: 3 } },
       ],
       needs: {},

@@ -41,6 +41,25 @@ export const variants = {
     server.route({ method: 'GET', path: benchPath, handler: (request, h) => h.response(body(alice, request.info.host)).type(jsonType) })
     return listen(server, null)
   },
+  /**
+   * Hapi's own authentication lifecycle and nothing else: an `onRequest` extension and a
+   * scheme that authenticates alice at once, as the Portcullis plugin is wired. What any
+   * auth plugin costs on Hapi before it checks anything (a reference row).
+   */
+  async 'auth-floor'() {
+    const alice = (await peerDirectory()).get('alice')!
+    const server = newServer()
+    server.ext('onRequest', (_request, h) => h.continue)
+    server.auth.scheme('floor', () => ({ authenticate: (_request, h) => h.authenticated({ credentials: { user: alice } }) }))
+    server.auth.strategy('floor', 'floor')
+    server.route({
+      method: 'GET',
+      path: benchPath,
+      options: { auth: 'floor' },
+      handler: (request, h) => h.response(body((request.auth.credentials as { user: User }).user, request.info.host)).type(jsonType),
+    })
+    return listen(server, null)
+  },
   /** Portcullis, alice's API token, audit on. */
   token: () => portcullis({}, (token) => token),
   /** Portcullis, the RS256 JWT at first sight: `jwt.cacheSeconds: 0`. */
