@@ -111,6 +111,8 @@ describe('nodeSignatureCheck: the same decisions as jose', () => {
     ['valid ES256', () => rawToken({ alg: 'ES256' }, claims(), 'ES256'), { jwt: { issuers: [{ issuer: iss, algorithms: ['ES256'], publicKey: pemOf('ES256') }] } }, true, true],
     ['ES256 signature of the wrong length', () => rawToken({ alg: 'ES256' }, claims(), 'ES256').slice(0, -3), { jwt: { issuers: [{ issuer: iss, algorithms: ['ES256'], publicKey: pemOf('ES256') }] } }, false, true],
     ['valid ES512', () => rawToken({ alg: 'ES512' }, claims(), 'ES512'), { jwt: { issuers: [{ issuer: iss, algorithms: ['ES512'], publicKey: pemOf('ES512') }] } }, true, true],
+    // 132 bytes are 176 characters (4n): one more makes 4n+1, no base64url at all, which Buffer would read as the valid signature.
+    ['valid ES512 with a character added to the signature', () => `${rawToken({ alg: 'ES512' }, claims(), 'ES512')}A`, { jwt: { issuers: [{ issuer: iss, algorithms: ['ES512'], publicKey: pemOf('ES512') }] } }, false, false],
     ['valid EdDSA', () => rawToken({ alg: 'EdDSA' }, claims(), 'EdDSA'), { jwt: { issuers: [{ issuer: iss, algorithms: ['EdDSA'], publicKey: pemOf('EdDSA') }] } }, true, true],
     ['ES256 token, issuer allows RS256 and ES256 with an RSA key', () => rawToken({ alg: 'ES256' }, claims(), 'ES256'), { jwt: { issuers: [{ issuer: iss, algorithms: ['RS256', 'ES256'], publicKey: pemOf('RS256') }] } }, false, false],
     ['valid, inline JWKS by kid', () => jose(), { jwt: { issuers: [{ issuer: iss, algorithms: ['RS256'], jwks: { keys: [{ ...rsaJwk }] } }] } }, true, true],

@@ -309,8 +309,9 @@ function checked(token: string, issuer: Issuer, options: JWTVerifyOptions, check
 /** {@link checked} once the key is known. */
 function checkedWith(key: unknown, header: Record<string, unknown> & { alg: string }, [protectedPart, payloadPart, signaturePart]: [string, string, string], token: string, issuer: Issuer, options: JWTVerifyOptions, check: SignatureCheck): Awaitable<JWTPayload> {
   const { alg } = header
-  // A payload of 4n+1 characters is not base64url: jose refuses it as a JWS, UnsecuredJWT would as a JWT.
-  if (!acceptsKey(alg, key) || payloadPart.length % 4 === 1) return payloadOf(jwtVerify(token, key as CryptoKey, options))
+  // A part of 4n+1 characters is not base64url: jose refuses it, where a native decoder
+  // (Buffer's) would drop the last character and still check the signature.
+  if (!acceptsKey(alg, key) || payloadPart.length % 4 === 1 || signaturePart.length % 4 === 1) return payloadOf(jwtVerify(token, key as CryptoKey, options))
   let valid: boolean | undefined
   try {
     valid = check(alg, key, `${protectedPart}.${payloadPart}`, signaturePart)
