@@ -140,4 +140,11 @@ describe('nodeSignatureCheck: the same decisions as jose', () => {
     expect(nodeSignatureCheck('RS256K', key, 'e30.e30', 'AAAA')).toBeUndefined()
     expect(nodeSignatureCheck('PS256', key, 'e30.e30', 'AAAA')).toBeUndefined()
   })
+
+  it('leaves a signature that is not strict base64url to jose, when called on its own', async () => {
+    const key = await importSPKI(pemOf('ES512'), 'ES512')
+    const [h, p, s] = rawToken({ alg: 'ES512' }, claims(), 'ES512').split('.')
+    expect(nodeSignatureCheck('ES512', key, `${h}.${p}`, s!)).toBe(true)
+    for (const bad of [`${s}A`, `${s}=`, `${s!.slice(0, 10)}+${s!.slice(11)}`, ` ${s}`]) expect(nodeSignatureCheck('ES512', key, `${h}.${p}`, bad)).toBeUndefined()
+  })
 })

@@ -25,6 +25,8 @@ const algorithms: Readonly<Record<string, { readonly hash: string | null; readon
   Ed25519: { hash: null, keyAlgorithm: 'Ed25519' },
 }
 
+const base64url = /^[A-Za-z0-9_-]+$/
+
 /** node:crypto's form of each CryptoKey seen: converting one costs more than the verify it serves. */
 const converted = new WeakMap<CryptoKey, VerifyKeyObjectInput>()
 
@@ -61,5 +63,7 @@ function verifyInput(key: CryptoKey): VerifyKeyObjectInput {
 export const nodeSignatureCheck: SignatureCheck = (alg, key, signingInput, signature) => {
   const algorithm = algorithms[alg]
   if (!algorithm || algorithm.keyAlgorithm !== key.algorithm.name) return undefined
+  // Buffer skips what is not base64url, and a last lone character: such a signature is jose's to refuse.
+  if (signature.length % 4 === 1 || !base64url.test(signature)) return undefined
   return verify(algorithm.hash, Buffer.from(signingInput, 'latin1'), verifyInput(key), Buffer.from(signature, 'base64url'))
 }
