@@ -139,6 +139,11 @@ describe('nodeSignatureCheck: the same decisions as jose', () => {
     const key = await importSPKI(pemOf('RS256'), 'RS256')
     expect(nodeSignatureCheck('RS256K', key, 'e30.e30', 'AAAA')).toBeUndefined()
     expect(nodeSignatureCheck('PS256', key, 'e30.e30', 'AAAA')).toBeUndefined()
+    // A P-256 key for ES512, whose digest it could otherwise check: jose refuses the curve, so the check does not answer.
+    const p256 = await importSPKI(pemOf('ES256'), 'ES256')
+    const [h, p, s] = rawToken({ alg: 'ES256' }, claims(), 'ES256').split('.')
+    expect(nodeSignatureCheck('ES256', p256, `${h}.${p}`, s!)).toBe(true)
+    expect(nodeSignatureCheck('ES512', p256, `${h}.${p}`, s!)).toBeUndefined()
   })
 
   it('leaves a signature that is not strict base64url to jose, when called on its own', async () => {

@@ -7,23 +7,10 @@
  */
 import { Buffer } from 'node:buffer'
 import { constants, KeyObject, verify, type VerifyKeyObjectInput } from 'node:crypto'
-import type { SignatureCheck } from '../core/index.ts'
+import { keyFitsAlgorithm, type SignatureCheck } from '../core/index.ts'
 
-/** Per JWS algorithm: the digest, and the WebCrypto algorithm a key for it has (jose's table). */
-const algorithms: Readonly<Record<string, { readonly hash: string | null; readonly keyAlgorithm: string }>> = {
-  RS256: { hash: 'sha256', keyAlgorithm: 'RSASSA-PKCS1-v1_5' },
-  RS384: { hash: 'sha384', keyAlgorithm: 'RSASSA-PKCS1-v1_5' },
-  RS512: { hash: 'sha512', keyAlgorithm: 'RSASSA-PKCS1-v1_5' },
-  PS256: { hash: 'sha256', keyAlgorithm: 'RSA-PSS' },
-  PS384: { hash: 'sha384', keyAlgorithm: 'RSA-PSS' },
-  PS512: { hash: 'sha512', keyAlgorithm: 'RSA-PSS' },
-  ES256: { hash: 'sha256', keyAlgorithm: 'ECDSA' },
-  ES384: { hash: 'sha384', keyAlgorithm: 'ECDSA' },
-  ES512: { hash: 'sha512', keyAlgorithm: 'ECDSA' },
-  // Ed25519 signs the message itself: no digest.
-  EdDSA: { hash: null, keyAlgorithm: 'Ed25519' },
-  Ed25519: { hash: null, keyAlgorithm: 'Ed25519' },
-}
+/** The digest node:crypto hashes with: the JWS algorithm's (RS256, PS256, ES256: sha256); Ed25519 signs the message itself. */
+const digestOf = (alg: string): string | null => (alg === 'EdDSA' || alg === 'Ed25519' ? null : `sha${alg.slice(2)}`)
 
 const base64url = /^[A-Za-z0-9_-]+$/
 
@@ -61,9 +48,9 @@ function verifyInput(key: CryptoKey): VerifyKeyObjectInput {
  * ```
  */
 export const nodeSignatureCheck: SignatureCheck = (alg, key, signingInput, signature) => {
-  const algorithm = algorithms[alg]
-  if (!algorithm || algorithm.keyAlgorithm !== key.algorithm.name) return undefined
+  // The key rules the core applies before calling a check (jose's), also for a call on its own.
+  if (!keyFitsAlgorithm(alg, key)) return undefined
   // Buffer skips what is not base64url, and a last lone character: such a signature is jose's to refuse.
   if (signature.length % 4 === 1 || !base64url.test(signature)) return undefined
-  return verify(algorithm.hash, Buffer.from(signingInput, 'latin1'), verifyInput(key), Buffer.from(signature, 'base64url'))
+  return verify(digestOf(alg), Buffer.from(signingInput, 'latin1'), verifyInput(key), Buffer.from(signature, 'base64url'))
 }

@@ -260,8 +260,17 @@ const keyRules: Readonly<Record<string, { readonly name: string; readonly hash?:
   Ed25519: { name: 'Ed25519' },
 }
 
-/** Whether jose would verify `alg` with this key rather than refuse it. */
-function acceptsKey(alg: string, key: unknown): key is CryptoKey {
+/**
+ * Whether jose would verify a JWS of `alg` with this key rather than refuse it (its
+ * algorithm, hash or curve, `verify` usage, RSA of 2048 bits or more). The core asks it
+ * before calling a {@link SignatureCheck}; a check called on its own can ask it too.
+ *
+ * @example
+ * ```ts
+ * if (!keyFitsAlgorithm(alg, key)) return undefined // jose decides
+ * ```
+ */
+export function keyFitsAlgorithm(alg: string, key: unknown): key is CryptoKey {
   const rule = keyRules[alg]
   if (!rule || typeof CryptoKey === 'undefined' || !(key instanceof CryptoKey) || key.type !== 'public' || !key.usages.includes('verify')) return false
   const algorithm = key.algorithm as { name: string; hash?: { name: string }; namedCurve?: string; modulusLength?: number }
@@ -311,7 +320,7 @@ function checkedWith(key: unknown, header: Record<string, unknown> & { alg: stri
   const { alg } = header
   // A part of 4n+1 characters is not base64url: jose refuses it, where a native decoder
   // (Buffer's) would drop the last character and still check the signature.
-  if (!acceptsKey(alg, key) || payloadPart.length % 4 === 1 || signaturePart.length % 4 === 1) return payloadOf(jwtVerify(token, key as CryptoKey, options))
+  if (!keyFitsAlgorithm(alg, key) || payloadPart.length % 4 === 1 || signaturePart.length % 4 === 1) return payloadOf(jwtVerify(token, key as CryptoKey, options))
   let valid: boolean | undefined
   try {
     valid = check(alg, key, `${protectedPart}.${payloadPart}`, signaturePart)
