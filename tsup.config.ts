@@ -22,6 +22,8 @@ export default defineConfig({
   sourcemap: true,
   target: 'node20',
   splitting: true,
+  // import.meta.url in the CommonJS build (the better-sqlite3 driver resolves its library from it).
+  shims: true,
   // Keep `node:` on built-in imports: Deno resolves built-ins only with it, and some exist
   // only under it (`node:sqlite`, which tsup's default would turn into a package "sqlite").
   removeNodeProtocol: false,

@@ -10,5 +10,5 @@ const adapters = {
 }
 
 import('./check.mjs').then(async ({ check }) => {
-  process.exitCode = (await check(core, memory, node, conformance, adapters)) ? 1 : 0
+  process.exitCode = (await check(core, memory, node, conformance, adapters, { stores: require('portcullis/storage/sqlite'), driver: require('portcullis/storage/sqlite/better-sqlite3').betterSqlite3 })) ? 1 : 0
 })

@@ -6,6 +6,8 @@ import * as hapi from 'portcullis/hapi'
 import * as koa from 'portcullis/koa'
 import * as fetch from 'portcullis/fetch'
 import * as deno from 'portcullis/deno'
+import * as sqlite from 'portcullis/storage/sqlite'
+import { betterSqlite3 } from 'portcullis/storage/sqlite/better-sqlite3'
 import { check } from './check.mjs'
 
-process.exitCode = (await check(core, memory, node, conformance, { hapi, koa, fetch, deno })) ? 1 : 0
+process.exitCode = (await check(core, memory, node, conformance, { hapi, koa, fetch, deno }, { stores: sqlite, driver: betterSqlite3 })) ? 1 : 0

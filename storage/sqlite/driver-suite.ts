@@ -6,13 +6,14 @@
  * shim of vitest offers.
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { hashToken } from '../../core/tokens/format.ts'
 import { storeContract } from '../contract.ts'
 import type { AuditRecord, TokenRecord } from '../types.ts'
+import { checkpointThread } from './checkpoint-thread.ts'
 import type { SqliteDriver } from './driver.ts'
 import { SqliteStoreError } from './errors.ts'
 import { applicationId, migrate, migrations, schemaVersion } from './schema/migrations.ts'
@@ -251,6 +252,58 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
         expect(() => stores.audit.append(record(2))).toThrow('audit: the store is closed')
         await turn()
         expect(onDisk()).toBe(0)
+      })
+    })
+
+    describe('WAL checkpoints', () => {
+      const fileSize = (at: string) => (existsSync(at) ? statSync(at).size : 0)
+      const until = async (what: string, done: () => boolean) => {
+        for (const start = Date.now(); !done(); await new Promise((resolve) => setTimeout(resolve, 20))) {
+          if (Date.now() - start > 5000) throw new Error(`waited 5 s for ${what}`)
+        }
+      }
+      /** Appends `n` records over turns of 256, as a busy server would. */
+      const write = async (stores: SqliteStores, n: number) => {
+        for (let i = 0; i < n; i++) {
+          stores.audit.append({ time: i, event: 'authenticate', outcome: 'success', reason: 'api-token', method: 'GET', path: `/rest/api/2/issue/${i}`, client: '::1', user: 'alice' })
+          if (i % 256 === 255) await new Promise((resolve) => setImmediate(resolve))
+        }
+        stores.audit.flush()
+      }
+      // 6,000 records fill a few hundred pages: under the 1,000 of SQLite's own checkpoint.
+      const records = 6000
+
+      it('copies commits into the file from a thread of its own, before the WAL reaches 1,000 pages', async () => {
+        const inline = openStores(join(dir, 'inline.sqlite'), { checkpoints: 'inline' })
+        await write(inline, records)
+        expect(fileSize(join(dir, 'inline.sqlite'))).toBeLessThan(64 * 1024)
+        const stores = openStores()
+        await write(stores, records)
+        await until('a checkpoint into the file', () => fileSize(path) > 256 * 1024)
+        expect(fileSize(`${path}-wal`)).toBeLessThan(1000 * 4096)
+      })
+
+      it('closes the thread with the stores: the last connection gone, SQLite removes the WAL', async () => {
+        const stores = openStores()
+        await write(stores, 100)
+        stores.close()
+        open.length = 0
+        await until('the WAL file to go', () => !existsSync(`${path}-wal`))
+      })
+
+      it('hands checkpoints back to SQLite when the thread stops, and says why', async () => {
+        const errors: unknown[] = []
+        const failing: SqliteDriver = Object.assign((at: string) => driver(at), { checkpointer: checkpointThread("throw new Error('no file for this thread')") })
+        const stores = openSqliteStores({ path, driver: failing, passwordIterations: 1000, onCheckpointError: (error) => errors.push(error) })
+        open.push(stores)
+        await until('the thread to stop', () => errors.length > 0)
+        expect(String(errors[0])).toContain(`WAL checkpoints of ${path} stopped on their thread (no file for this thread)`)
+        await write(stores, records * 3)
+        expect(fileSize(path)).toBeGreaterThan(256 * 1024)
+      })
+
+      it('refuses a checkpoint mode it does not know', () => {
+        expect(() => openStores(path, { checkpoints: 'never' as 'inline' })).toThrow('checkpoints: expected "background" or "inline"')
       })
     })
 

@@ -44,4 +44,27 @@ export interface SqliteConnection {
  * }
  * ```
  */
-export type SqliteDriver = (path: string) => SqliteConnection
+export interface SqliteDriver {
+  (path: string): SqliteConnection
+  /**
+   * Starts checkpointing the file's WAL from a thread of its own, with a connection of its
+   * own: a passive checkpoint (`PRAGMA wal_checkpoint(PASSIVE)`) every `everyMs`, so the
+   * checkpoints' disk syncs never stall the thread serving requests. Optional: without
+   * it, SQLite checkpoints after commits, on the committing thread.
+   */
+  readonly checkpointer?: (path: string, options: SqliteCheckpointerOptions) => SqliteCheckpointer
+}
+
+/** How a {@link SqliteDriver}'s checkpointer runs. */
+export interface SqliteCheckpointerOptions {
+  /** Pause between two checkpoints. */
+  readonly everyMs: number
+  /** Receives why the checkpointer stopped on its own (it could not open the file, say). */
+  readonly onStop: (error: Error) => void
+}
+
+/** A running checkpointer. */
+export interface SqliteCheckpointer {
+  /** Stops it, which closes its connection; a checkpoint under way finishes first. */
+  close(): void
+}

@@ -1,5 +1,6 @@
 // @ts-ignore: node:sqlite ships with Deno and Node 22.5+; @types/node 20 does not declare it.
 import { DatabaseSync } from 'node:sqlite'
+import { checkpointThread } from './checkpoint-thread.ts'
 import type { SqliteConnection, SqliteDriver, SqliteStatement } from './driver.ts'
 
 interface DatabaseSyncLike {
@@ -22,12 +23,15 @@ const Database = DatabaseSync as new (path: string) => DatabaseSyncLike
  * const stores = openSqliteStores({ path: 'portcullis.sqlite', driver: nodeSqlite })
  * ```
  */
-export const nodeSqlite: SqliteDriver = (path: string): SqliteConnection => {
-  const db = new Database(path)
-  return {
-    exec: (sql) => db.exec(sql),
-    // node:sqlite's StatementSync already has the shape: run, get and all with positional parameters.
-    prepare: (sql) => db.prepare(sql),
-    close: () => db.close(),
-  }
-}
+export const nodeSqlite: SqliteDriver = Object.assign(
+  (path: string): SqliteConnection => {
+    const db = new Database(path)
+    return {
+      exec: (sql) => db.exec(sql),
+      // node:sqlite's StatementSync already has the shape: run, get and all with positional parameters.
+      prepare: (sql) => db.prepare(sql),
+      close: () => db.close(),
+    }
+  },
+  { checkpointer: checkpointThread("return new (require('node:sqlite').DatabaseSync)(path)") },
+)

@@ -1,6 +1,7 @@
 import type { HostTokenVerifier, Stores } from '../types.ts'
 import { MemoryRateLimitStore } from '../memory/rate-limit.ts'
 import { SqliteAuditStore, type SqliteAuditOptions } from './audit.ts'
+import { checkpointInBackground } from './checkpointer.ts'
 import type { SqliteDriver } from './driver.ts'
 import { openDatabase, type OpenDatabaseOptions } from './open.ts'
 import { SqliteRateLimitStore } from './rate-limit.ts'
@@ -26,6 +27,15 @@ export interface SqliteStoresOptions extends OpenDatabaseOptions {
   readonly rateLimit?: 'local' | 'shared'
   /** How the group-committed audit log reports a write the file refused. */
   readonly audit?: SqliteAuditOptions
+  /**
+   * Where WAL checkpoints run, copying committed pages into the file and syncing it to
+   * disk. `background` (the default, for a driver with a `checkpointer`, as both bundled
+   * drivers have): on a worker thread with its own connection, so the syncs (milliseconds
+   * each) never stall requests. `inline`: SQLite's own, after a commit, on this thread.
+   */
+  readonly checkpoints?: 'background' | 'inline'
+  /** Receives why background checkpoints stopped; they then run inline. Default `console.error`. */
+  readonly onCheckpointError?: (error: unknown) => void
 }
 
 /** SQLite stores over one connection, typed concretely so hosts and demos can seed them. */
@@ -54,16 +64,24 @@ export interface SqliteStores extends Stores {
 export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
   const sharing = options.rateLimit ?? 'local'
   if (sharing !== 'local' && sharing !== 'shared') throw new TypeError('rateLimit: expected "local" or "shared"')
+  const checkpoints = options.checkpoints ?? 'background'
+  if (checkpoints !== 'background' && checkpoints !== 'inline') throw new TypeError('checkpoints: expected "background" or "inline"')
   const db = openDatabase(options.path, options.driver, options)
   try {
     const transaction = transactions(db)
     const iterations = options.passwordIterations
     const audit = new SqliteAuditStore(db, transaction, options.audit)
-    return {
+    const stores = {
       tokens: new SqliteTokenStore(db, transaction),
       users: new SqliteUserStore(db, transaction, iterations === undefined ? {} : { iterations }),
-      audit,
       rateLimit: sharing === 'shared' ? new SqliteRateLimitStore(db, transaction) : new MemoryRateLimitStore(),
+    }
+    // Last: nothing after it may throw and leave the thread running.
+    const onCheckpointError = options.onCheckpointError ?? ((error: unknown) => console.error('portcullis:', error))
+    const checkpointer = checkpoints === 'background' ? checkpointInBackground(db, options.path, options.driver, onCheckpointError) : undefined
+    return {
+      ...stores,
+      audit,
       ...(options.hostTokens && { hostTokens: options.hostTokens }),
       // A query per read costs about ten cache hits: let the engine cache tokens and users.
       cacheReads: true,
@@ -71,6 +89,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
         try {
           audit.close()
         } finally {
+          checkpointer?.close()
           db.close()
         }
       },
