@@ -104,8 +104,6 @@ interface Verified {
 }
 
 const jwsCompact = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
-/** What the injected check is given: a signature too, since an empty one is jose's to refuse. */
-const signedCompact = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /** Whether a Bearer value has the JWS compact shape (three base64url parts; an empty signature is an unsecured JWT, refused as one). */
 export function looksLikeJwt(token: string): boolean {
@@ -160,9 +158,10 @@ export class JwtVerifier {
   }
 
   /**
-   * Verifies a token. Throws (or rejects with) {@link ProviderUnavailableError} when the
-   * issuer's keys cannot be fetched; every other problem is a refusal. A token in the
-   * cache is answered synchronously.
+   * Verifies a token of the JWS compact shape ({@link looksLikeJwt}: the engine routes
+   * nothing else here, and the signature check relies on it). Throws (or rejects with)
+   * {@link ProviderUnavailableError} when the issuer's keys cannot be fetched; every other
+   * problem is a refusal. A token in the cache is answered synchronously.
    */
   verify(token: string): JwtResult | Promise<JwtResult> {
     const key = this.#cache && hashToken(token)
@@ -272,7 +271,23 @@ const keyRules: Readonly<Record<string, { readonly name: string; readonly hash?:
  */
 export function keyFitsAlgorithm(alg: string, key: unknown): key is CryptoKey {
   const rule = keyRules[alg]
-  if (!rule || typeof CryptoKey === 'undefined' || !(key instanceof CryptoKey) || key.type !== 'public' || !key.usages.includes('verify')) return false
+  if (!rule || typeof CryptoKey === 'undefined' || !(key instanceof CryptoKey)) return false
+  let verdicts = fitting.get(key)
+  if (!verdicts) fitting.set(key, (verdicts = new Map()))
+  let verdict = verdicts.get(alg)
+  if (verdict === undefined) verdicts.set(alg, (verdict = fits(rule, key)))
+  return verdict
+}
+
+/**
+ * {@link keyFitsAlgorithm}'s verdicts per key and algorithm. A CryptoKey never changes,
+ * and reading its `algorithm` and `usages` copies them: about a microsecond a token, twice
+ * with a check that asks too.
+ */
+const fitting = new WeakMap<CryptoKey, Map<string, boolean>>()
+
+function fits(rule: (typeof keyRules)[string] & {}, key: CryptoKey): boolean {
+  if (key.type !== 'public' || !key.usages.includes('verify')) return false
   const algorithm = key.algorithm as { name: string; hash?: { name: string }; namedCurve?: string; modulusLength?: number }
   if (algorithm.name !== rule.name) return false
   if (rule.hash !== undefined && (algorithm.hash?.name !== rule.hash || !((algorithm.modulusLength ?? 0) >= 2048))) return false
@@ -296,14 +311,10 @@ function verifiedPayload(token: string, issuer: Issuer, options: JWTVerifyOption
  * the same claim validation as `jwtVerify` (which reads only `typ` from the header).
  */
 function checked(token: string, issuer: Issuer, options: JWTVerifyOptions, check: SignatureCheck): Awaitable<JWTPayload> {
-  if (!signedCompact.test(token)) return verifiedPayload(token, issuer, options)
   const parts = token.split('.') as [string, string, string]
-  let header: unknown
-  try {
-    header = asciiJson(parts[0]) ?? decodeProtectedHeader(token)
-  } catch {
-    header = undefined
-  }
+  // The shape is known (see `verify`); an empty signature, an unsecured JWT, is jose's to refuse.
+  if (parts[2] === '') return verifiedPayload(token, issuer, options)
+  const header = protectedHeader(parts[0], token)
   if (!isObject(header) || 'crit' in header || 'b64' in header || typeof header.alg !== 'string' || !issuer.algorithms.has(header.alg)) {
     return verifiedPayload(token, issuer, options)
   }
@@ -313,6 +324,31 @@ function checked(token: string, issuer: Issuer, options: JWTVerifyOptions, check
   return Promise.resolve(issuer.getKey(header as CompactJWSHeaderParameters, { protected: parts[0], payload: parts[1], signature: parts[2] })).then((key) =>
     checkedWith(key, signed, parts, token, issuer, options, check),
   )
+}
+
+/** Longest protected header part {@link protectedHeader} remembers, and how many it remembers at most. */
+const headerMemo = { length: 512, entries: 256 }
+const headers = new Map<string, Readonly<Record<string, unknown>> | undefined>()
+
+/**
+ * The decoded protected header of a token, `undefined` when it is not a JSON object. The
+ * tokens of one issuer and key share theirs, so decoded headers are remembered (frozen:
+ * jose's key function gets them) by their encoded form, a few hundred at most.
+ */
+function protectedHeader(part: string, token: string): Readonly<Record<string, unknown>> | undefined {
+  let header = headers.get(part)
+  if (header !== undefined || headers.has(part)) return header
+  try {
+    const decoded = asciiJson(part) ?? decodeProtectedHeader(token)
+    header = isObject(decoded) ? Object.freeze(decoded) : undefined
+  } catch {
+    header = undefined
+  }
+  if (part.length <= headerMemo.length) {
+    if (headers.size >= headerMemo.entries) headers.clear()
+    headers.set(part, header)
+  }
+  return header
 }
 
 /** {@link checked} once the key is known. */
