@@ -41,11 +41,21 @@ export class MemoryAuditStore implements AuditStore {
     if (full) this.#head = (this.#head + 1) % this.#maxEntries
     this.#times[at] = record.time
     this.#degraded[at] = record.degraded === true
-    const columns = this.#columns
-    for (const field of textFields) {
-      const value = record[field]
-      columns[field][at] = value !== undefined && (field === 'path' || field === 'client' || field === 'method') ? this.#intern(value) : value
-    }
+    // Written out, not looped over `textFields`: a loop reads the record by a changing key,
+    // a lookup V8 cannot specialise, on every request. The test "answers exactly the fields
+    // a record had" fails for a column left out here.
+    const c = this.#columns
+    c.event[at] = record.event
+    c.outcome[at] = record.outcome
+    c.reason[at] = record.reason
+    c.detail[at] = record.detail
+    c.user[at] = record.user
+    c.owner[at] = record.owner
+    c.via[at] = record.via
+    c.tokenId[at] = record.tokenId
+    c.method[at] = this.#intern(record.method)
+    c.path[at] = this.#intern(record.path)
+    c.client[at] = this.#intern(record.client)
   }
 
   query(filter: AuditQuery = {}): AuditRecord[] {
