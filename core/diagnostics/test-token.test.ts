@@ -143,6 +143,20 @@ describe('the test-token diagnostic', () => {
       expect(down.reason).toMatch(/^Identity provider unavailable: identity provider call failed/)
     })
 
+    it('a JWT not of the JWS compact shape: refused before any signature is checked', async () => {
+      const checked: string[] = []
+      const withCheck = createPortcullis({ config, stores, now: () => now, signatureCheck: (alg) => (checked.push(alg), true) })
+      const jwt = await signJwt({})
+      expect(await withCheck.testToken('jwt', jwt)).toMatchObject({ valid: true, user: 'alice' })
+      expect(checked).toEqual(['ES256'])
+      const [header, payload, signature] = jwt.split('.')
+      // A base64 (not base64url) character, a fourth part, a missing or empty signature.
+      for (const shape of [`${header}.+${payload!.slice(1)}.${signature}`, `${jwt}.junk`, `${header}.${payload}`, `${header}.${payload}.`]) {
+        expect(await withCheck.testToken('jwt', shape)).toMatchObject({ valid: false, check: 'jwt_invalid' })
+      }
+      expect(checked).toEqual(['ES256'])
+    })
+
     it('a type whose method is not configured', async () => {
       const bare = createPortcullis({ config: {}, stores, now: () => now })
       expect(await bare.testToken('jwt', await signJwt({}))).toMatchObject({ valid: false, check: 'jwt_invalid', reason: 'Token Invalid: Error while validating the token. (no JWT issuer is configured)' })

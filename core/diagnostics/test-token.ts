@@ -9,6 +9,7 @@ import type { Config } from '../config/load.ts'
 import { catalog } from '../errors/catalog.ts'
 import { authenticateApiToken } from '../methods/api-token.ts'
 import { authenticateJwt } from '../methods/jwt.ts'
+import { looksLikeJwt } from '../providers/jwt-verifier.ts'
 import { authenticateOAuth } from '../methods/oauth.ts'
 import type { MethodResult } from '../methods/result.ts'
 import { ProviderUnavailableError } from '../providers/errors.ts'
@@ -65,6 +66,8 @@ function run(type: TestableTokenType, token: string, config: Config, stores: Sto
       return authenticateApiToken(token, undefined, config, stores, now)
     case 'jwt':
       if (!providers.jwt) return { ok: false, error: 'jwt_invalid', detail: 'no JWT issuer is configured' }
+      // The verifier takes the JWS compact shape only, as the engine routes it.
+      if (!looksLikeJwt(token)) return { ok: false, error: 'jwt_invalid', detail: 'not a JWT: not three base64url parts' }
       return authenticateJwt(token, providers.jwt, stores)
     case 'oauth':
       if (!providers.oauth) return { ok: false, error: 'client_credentials_invalid', detail: 'no OAuth provider is configured' }

@@ -158,8 +158,9 @@ export class JwtVerifier {
   }
 
   /**
-   * Verifies a token of the JWS compact shape ({@link looksLikeJwt}: the engine routes
-   * nothing else here, and the signature check relies on it). Throws (or rejects with)
+   * Verifies a token of the JWS compact shape: callers ask {@link looksLikeJwt} first (the
+   * engine to route a Bearer value, `testToken` to refuse anything else), and the
+   * signature check relies on it. Throws (or rejects with)
    * {@link ProviderUnavailableError} when the issuer's keys cannot be fetched; every other
    * problem is a refusal. A token in the cache is answered synchronously.
    */
@@ -312,8 +313,9 @@ function verifiedPayload(token: string, issuer: Issuer, options: JWTVerifyOption
  */
 function checked(token: string, issuer: Issuer, options: JWTVerifyOptions, check: SignatureCheck): Awaitable<JWTPayload> {
   const parts = token.split('.') as [string, string, string]
-  // The shape is known (see `verify`); an empty signature, an unsecured JWT, is jose's to refuse.
-  if (parts[2] === '') return verifiedPayload(token, issuer, options)
+  // Characters are not tested again (see `verify`). An empty signature, an unsecured JWT,
+  // is jose's to refuse, as is any other number of parts, should a caller skip that rule.
+  if (parts.length !== 3 || parts[2] === '') return verifiedPayload(token, issuer, options)
   const header = protectedHeader(parts[0], token)
   if (!isObject(header) || 'crit' in header || 'b64' in header || typeof header.alg !== 'string' || !issuer.algorithms.has(header.alg)) {
     return verifiedPayload(token, issuer, options)

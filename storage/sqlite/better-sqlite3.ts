@@ -26,6 +26,6 @@ export const betterSqlite3: SqliteDriver = Object.assign(
   },
   {
     // The thread loads the very copy of better-sqlite3 this module resolved, wherever the host keeps it.
-    checkpointer: checkpointThread(`return new (require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}))(path)`),
+    checkpointer: checkpointThread(() => `return new (require(${JSON.stringify(createRequire(import.meta.url).resolve('better-sqlite3'))}))(path)`),
   },
 )

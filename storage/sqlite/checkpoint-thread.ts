@@ -1,5 +1,9 @@
+import { resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { SqliteCheckpointer, SqliteCheckpointerOptions } from './driver.ts'
+
+/** Longest `close()` waits for the thread to close its connection (one starting up takes some 50 ms). */
+const closeTimeoutMs = 5000
 
 /**
  * A {@link SqliteDriver} checkpointer on a worker thread (`node:worker_threads`, which
@@ -9,15 +13,23 @@ import type { SqliteCheckpointer, SqliteCheckpointerOptions } from './driver.ts'
  * checkpoint) they stall it, and every request waiting on it, for milliseconds. A
  * passive checkpoint never blocks the writer, nor waits for it.
  *
- * `open` is the body of a CommonJS function of `path` that returns the thread's
+ * `open` gives the body of a CommonJS function of `path` that returns the thread's
  * connection (any object with `prepare(sql).get()` and `close()`): each driver knows how
- * to load its library there. The thread holds no reference on the event loop: a process
- * that never closes its stores still exits.
+ * to load its library there. It is asked on the first start, so a driver whose library
+ * cannot be located there fails that start (and checkpoints stay inline), not its import.
+ *
+ * The thread holds no reference on the event loop: a process that never closes its
+ * stores still exits. `close()` waits (a few milliseconds, up to {@link closeTimeoutMs})
+ * until the thread has closed its connection, so that the caller's connection, closed
+ * next, is the last one: SQLite then folds the WAL back into the file and removes it.
  */
-export function checkpointThread(open: string): (path: string, options: SqliteCheckpointerOptions) => SqliteCheckpointer {
-  const source = workerSource(open)
+export function checkpointThread(open: () => string): (path: string, options: SqliteCheckpointerOptions) => SqliteCheckpointer {
+  let source: string | undefined
   return (path, options) => {
-    const worker = new Worker(source, { eval: true, workerData: { path, everyMs: options.everyMs } })
+    source ??= workerSource(open())
+    const closed = new Int32Array(new SharedArrayBuffer(4))
+    // Absolute now: the thread opens the file later, after the process may have changed directory.
+    const worker = new Worker(source, { eval: true, workerData: { path: resolve(path), everyMs: options.everyMs, closed } })
     let stopping = false
     const stopped = (error: Error) => {
       if (stopping) return
@@ -37,6 +49,7 @@ export function checkpointThread(open: string): (path: string, options: SqliteCh
         if (stopping) return
         stopping = true
         worker.postMessage('close')
+        Atomics.wait(closed, 0, 0, closeTimeoutMs)
       },
     }
   }
@@ -70,8 +83,13 @@ const tick = () => {
 timer = setTimeout(tick, workerData.everyMs)
 parentPort.on('message', () => {
   clearTimeout(timer)
-  db?.close()
-  parentPort.postMessage({ closed: true })
+  try {
+    db?.close()
+  } finally {
+    Atomics.store(workerData.closed, 0, 1)
+    Atomics.notify(workerData.closed, 0)
+    parentPort.postMessage({ closed: true })
+  }
 })
 `
 }

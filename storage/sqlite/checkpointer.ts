@@ -18,18 +18,23 @@ const checkpointEveryMs = 50
  * after commits, as usual. Returns the checkpointer, to close with the connection.
  */
 export function checkpointInBackground(db: SqliteConnection, path: string, driver: SqliteDriver, onError: (error: unknown) => void): SqliteCheckpointer | undefined {
-  if (driver.checkpointer === undefined) return undefined
+  // A database in memory has no WAL, and another connection would open another database.
+  if (driver.checkpointer === undefined || path === '' || path === ':memory:') return undefined
+  const inline = (error: Error) => {
+    try {
+      db.exec(`PRAGMA wal_autocheckpoint = ${inlineCheckpointPages}`)
+    } catch {
+      // The connection is closed: nothing is left to checkpoint from here.
+      return
+    }
+    onError(new Error(`WAL checkpoints of ${path} stopped on their thread (${error.message}); this thread checkpoints after commits instead`, { cause: error }))
+  }
   db.exec(`PRAGMA wal_autocheckpoint = ${backgroundCheckpointPages}`)
-  return driver.checkpointer(path, {
-    everyMs: checkpointEveryMs,
-    onStop: (error) => {
-      try {
-        db.exec(`PRAGMA wal_autocheckpoint = ${inlineCheckpointPages}`)
-      } catch {
-        // The connection is closed: nothing is left to checkpoint from here.
-        return
-      }
-      onError(new Error(`WAL checkpoints of ${path} stopped on their thread (${error.message}); this thread checkpoints after commits instead`, { cause: error }))
-    },
-  })
+  try {
+    return driver.checkpointer(path, { everyMs: checkpointEveryMs, onStop: inline })
+  } catch (error) {
+    // No thread at all (a runtime without workers, a library the thread cannot locate): checkpoint here.
+    inline(error instanceof Error ? error : new Error(String(error)))
+    return undefined
+  }
 }

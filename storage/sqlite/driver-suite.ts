@@ -283,21 +283,38 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
         expect(fileSize(`${path}-wal`)).toBeLessThan(1000 * 4096)
       })
 
-      it('closes the thread with the stores: the last connection gone, SQLite removes the WAL', async () => {
+      it('closes the thread with the stores, before returning: the last connection gone, SQLite folds the WAL into the file', async () => {
         const stores = openStores()
+        await write(stores, records)
+        await until('the thread to checkpoint', () => fileSize(path) > 256 * 1024)
         await write(stores, 100)
         stores.close()
         open.length = 0
-        await until('the WAL file to go', () => !existsSync(`${path}-wal`))
+        expect(existsSync(`${path}-wal`)).toBe(false)
+        raw((db) => expect(Number(db.prepare('SELECT count(*) AS n FROM audit_log').get()!.n)).toBe(records + 100))
       })
 
       it('hands checkpoints back to SQLite when the thread stops, and says why', async () => {
         const errors: unknown[] = []
-        const failing: SqliteDriver = Object.assign((at: string) => driver(at), { checkpointer: checkpointThread("throw new Error('no file for this thread')") })
+        const failing: SqliteDriver = Object.assign((at: string) => driver(at), { checkpointer: checkpointThread(() => "throw new Error('no file for this thread')") })
         const stores = openSqliteStores({ path, driver: failing, passwordIterations: 1000, onCheckpointError: (error) => errors.push(error) })
         open.push(stores)
         await until('the thread to stop', () => errors.length > 0)
         expect(String(errors[0])).toContain(`WAL checkpoints of ${path} stopped on their thread (no file for this thread)`)
+        await write(stores, records * 3)
+        expect(fileSize(path)).toBeGreaterThan(256 * 1024)
+      })
+
+      it('checkpoints inline when no thread can start, and says why', async () => {
+        const errors: unknown[] = []
+        const threadless: SqliteDriver = Object.assign((at: string) => driver(at), {
+          checkpointer: () => {
+            throw new Error('no worker threads here')
+          },
+        })
+        const stores = openSqliteStores({ path, driver: threadless, passwordIterations: 1000, onCheckpointError: (error) => errors.push(error) })
+        open.push(stores)
+        expect(String(errors[0])).toContain('(no worker threads here); this thread checkpoints after commits instead')
         await write(stores, records * 3)
         expect(fileSize(path)).toBeGreaterThan(256 * 1024)
       })

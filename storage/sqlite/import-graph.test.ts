@@ -22,7 +22,7 @@ describe('sqlite import graph', () => {
   })
 
   it('gives the Deno driver and its test node:sqlite, never better-sqlite3', () => {
-    expect(graph('storage/sqlite/node-sqlite.ts').filter((m) => m.startsWith('node:'))).toEqual(['node:sqlite', 'node:worker_threads'])
+    expect(graph('storage/sqlite/node-sqlite.ts').filter((m) => m.startsWith('node:'))).toEqual(['node:path', 'node:sqlite', 'node:worker_threads'])
     expect(graph('storage/sqlite/contract.deno.test.ts').filter((m) => m.includes('better-sqlite3'))).toEqual([])
   })
 

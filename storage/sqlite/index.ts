@@ -1,5 +1,5 @@
 export { SqliteAuditStore, type SqliteAuditOptions } from './audit.ts'
-export type { SqliteConnection, SqliteDriver, SqliteRow, SqliteStatement, SqliteValue } from './driver.ts'
+export type { SqliteCheckpointer, SqliteCheckpointerOptions, SqliteConnection, SqliteDriver, SqliteRow, SqliteStatement, SqliteValue } from './driver.ts'
 export { SqliteStoreError, type SqliteStoreErrorCode } from './errors.ts'
 export type { OpenDatabaseOptions } from './open.ts'
 export { SqliteRateLimitStore } from './rate-limit.ts'

@@ -33,5 +33,5 @@ export const nodeSqlite: SqliteDriver = Object.assign(
       close: () => db.close(),
     }
   },
-  { checkpointer: checkpointThread("return new (require('node:sqlite').DatabaseSync)(path)") },
+  { checkpointer: checkpointThread(() => "return new (require('node:sqlite').DatabaseSync)(path)") },
 )
