@@ -47,12 +47,30 @@ function toRecord(row: SqliteRow): AuditRecord {
   return Object.freeze(record) as unknown as AuditRecord
 }
 
-/** The parameters of `count` rows of a multi-row INSERT, from `records[start]` on. */
+/**
+ * The parameters of `count` rows of a multi-row INSERT, from `records[start]` on, in the
+ * order of `columnOf`. Written out, not looped over the fields: a loop reads each record
+ * by a changing key, which V8 cannot specialise (the test "round-trips every audit
+ * field" fails for a field out of place here).
+ */
 function toValues(records: readonly AuditRecord[], start: number, count: number): SqliteValue[] {
-  const values: SqliteValue[] = []
+  const values: SqliteValue[] = new Array(count * fields.length)
+  let at = 0
   for (let i = start; i < start + count; i++) {
-    const record = records[i]!
-    for (const field of fields) values.push(field === 'degraded' ? (record.degraded ? 1 : null) : ((record[field] ?? null) as SqliteValue))
+    const r = records[i]!
+    values[at++] = r.time
+    values[at++] = r.event
+    values[at++] = r.outcome
+    values[at++] = r.reason
+    values[at++] = r.detail ?? null
+    values[at++] = r.user ?? null
+    values[at++] = r.owner ?? null
+    values[at++] = r.via ?? null
+    values[at++] = r.tokenId ?? null
+    values[at++] = r.method
+    values[at++] = r.path
+    values[at++] = r.client
+    values[at++] = r.degraded ? 1 : null
   }
   return values
 }
