@@ -104,8 +104,19 @@ export function auditQuerySql(filter: AuditQuery): { readonly sql: string; reado
   return { sql: `SELECT ${columns} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')} ` : ''}ORDER BY time DESC, id DESC LIMIT ?`, params }
 }
 
+/** How long appended records wait for others before their commit, by default. */
+export const defaultCommitDelayMs = 5
+
 /** Options of {@link SqliteAuditStore}. */
 export interface SqliteAuditOptions {
+  /**
+   * How long a record waits for others before they are committed together, in ms: one
+   * commit per window, not per request. A commit has a fixed cost (about 45 µs here), so
+   * a busy server committing every event-loop turn, a few records each, would spend
+   * several times the cost of a record on it. A crash of the process loses the records of
+   * the window it was in. `0`: commit at the end of each event-loop turn. Default 5.
+   */
+  readonly commitDelayMs?: number
   /**
    * Receives a write the file refused (the batch stays pending and is retried once a
    * second; meanwhile appends throw). Default `console.error`. What it throws is ignored.
@@ -118,12 +129,12 @@ export interface SqliteAuditOptions {
  * success (a query for success walks the time index). Records come back newest first.
  * Retention (`prune`) runs in one transaction, by age and by count.
  *
- * Appends are group-committed: the records of one event-loop turn are written together,
- * in one transaction, when the turn ends (`setImmediate`), or every {@link batchSize}
- * records for a caller that keeps the turn going. A commit of its own per record
- * would cost a WAL write per request (about 40 µs here, more than the whole decision);
- * one per turn costs a few µs per record. The price is the window: a crash of the
- * process loses the records not yet written, those of the current turn (at most
+ * Appends are group-committed: the records of a short window (`commitDelayMs`, 5 ms by
+ * default) are written together, in one transaction, when it ends, or every
+ * {@link batchSize} records, whichever comes first. A commit of its own per record would
+ * cost a WAL write per request (about 45 µs here, more than the whole decision); one per
+ * window costs a few µs per record. The price is the window: a crash of the process
+ * loses the records not yet written, those of the current window (at most
  * {@link batchSize}). `query`, `prune` and `close` write what is pending first.
  *
  * A batch the file refuses (disk full, locked past `busy_timeout`) stays pending and is
@@ -146,8 +157,9 @@ export class SqliteAuditStore implements AuditStore {
   readonly #pruneByCount
   readonly #queries = new Map<string, SqliteStatement>()
   readonly #onError: (error: unknown) => void
+  readonly #commitDelayMs: number
   #pending: AuditRecord[] = []
-  /** The scheduled write: the end of this turn, or a retry. */
+  /** The scheduled write: the end of this window, or a retry. */
   #scheduled: { cancel(): void } | undefined
   /** Why the last write failed, until one succeeds. */
   #refused: unknown
@@ -157,6 +169,9 @@ export class SqliteAuditStore implements AuditStore {
     this.#db = db
     this.#transaction = transaction
     this.#onError = options.onError ?? ((error: unknown) => console.error('portcullis: audit write to SQLite failed; retrying every second', error))
+    const delay = options.commitDelayMs ?? defaultCommitDelayMs
+    if (!(Number.isFinite(delay) && delay >= 0 && delay <= 1000)) throw new TypeError(`audit.commitDelayMs: expected a number of milliseconds from 0 to 1000, got ${delay}`)
+    this.#commitDelayMs = delay
     const inserts = []
     for (let rows = maxRowsPerInsert; rows >= 1; rows >>= 1) {
       inserts.push({ rows, statement: db.prepare(`INSERT INTO audit_log (${columns}) VALUES ${Array(rows).fill(rowPlaceholders).join(', ')}`) })
@@ -166,16 +181,17 @@ export class SqliteAuditStore implements AuditStore {
     this.#pruneByCount = db.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log ORDER BY time DESC, id DESC LIMIT -1 OFFSET ?)')
   }
 
-  /** Queues a record for the write at the end of this event-loop turn. */
+  /** Queues a record for the write at the end of this window. */
   append(record: AuditRecord): void {
     if (this.#closed) throw new Error('audit: the store is closed')
     if (this.#refused !== undefined) {
       throw new Error('audit: the database refused the last write; refusing requests until a retry succeeds', { cause: this.#refused })
     }
     this.#pending.push(record)
-    // A caller that never yields to the event loop (a script, a test) would never see the turn end.
+    // A caller that never yields to the event loop (a script, a test) would never see the window end.
     if (this.#pending.length >= batchSize) this.#write()
-    else this.#schedule(setImmediate, clearImmediate, 0)
+    else if (this.#commitDelayMs === 0) this.#schedule(setImmediate, clearImmediate, 0, true)
+    else this.#schedule(setTimeout, clearTimeout, this.#commitDelayMs, true)
   }
 
   /** Writes the pending records now, in one transaction. Throws what the database threw; the records stay pending. */
@@ -217,21 +233,21 @@ export class SqliteAuditStore implements AuditStore {
     } catch (error) {
       this.#refused = error
       // While the file refuses, retry once a second: each try may wait busy_timeout.
-      this.#schedule(setTimeout, clearTimeout, 1000)
+      this.#schedule(setTimeout, clearTimeout, 1000, false)
       try {
         this.#onError(error)
       } catch {}
     }
   }
 
-  /** Schedules one write, unless one is already scheduled. A retry does not keep the process alive; the end of a turn does. */
-  #schedule<T>(set: (run: () => void, ms: number) => T, clear: (timer: T) => void, ms: number): void {
+  /** Schedules one write, unless one is already scheduled. A retry does not keep the process alive; a pending commit does. */
+  #schedule<T>(set: (run: () => void, ms: number) => T, clear: (timer: T) => void, ms: number, keepAlive: boolean): void {
     if (this.#scheduled || this.#closed) return
     const timer = set(() => {
       this.#scheduled = undefined
       this.#write()
     }, ms)
-    if (ms > 0) unref(timer)
+    if (!keepAlive) unref(timer)
     this.#scheduled = { cancel: () => clear(timer) }
   }
 

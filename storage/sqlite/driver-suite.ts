@@ -17,7 +17,7 @@ import { checkpointThread } from './checkpoint-thread.ts'
 import type { SqliteDriver } from './driver.ts'
 import { SqliteStoreError } from './errors.ts'
 import { applicationId, migrate, migrations, schemaVersion } from './schema/migrations.ts'
-import { auditQuerySql, batchSize } from './audit.ts'
+import { auditQuerySql, batchSize, defaultCommitDelayMs } from './audit.ts'
 import { openSqliteStores, type SqliteStores, type SqliteStoresOptions } from './stores.ts'
 
 /** A fresh directory under the system's temporary directory. */
@@ -150,8 +150,24 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
       }
       const turn = () => new Promise((resolve) => setImmediate(resolve))
 
-      it('writes the records of one turn together when the turn ends', async () => {
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+      it('writes the records of a few milliseconds together when the window ends, across turns', async () => {
         const stores = openStores()
+        for (let i = 0; i < 50; i++) stores.audit.append(record(i))
+        await turn()
+        stores.audit.append(record(50))
+        await turn()
+        expect(onDisk()).toBe(0)
+        await sleep(defaultCommitDelayMs + 20)
+        expect(onDisk()).toBe(51)
+        stores.audit.append(record(51))
+        await sleep(defaultCommitDelayMs + 20)
+        expect(onDisk()).toBe(52)
+      })
+
+      it('with commitDelayMs 0, writes the records of one turn together when the turn ends', async () => {
+        const stores = openStores(path, { audit: { commitDelayMs: 0 } })
         for (let i = 0; i < 50; i++) stores.audit.append(record(i))
         expect(onDisk()).toBe(0)
         await turn()
@@ -159,6 +175,12 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
         stores.audit.append(record(50))
         await turn()
         expect(onDisk()).toBe(51)
+      })
+
+      it('refuses a commit delay that is not a number of milliseconds from 0 to 1000, naming it', () => {
+        for (const commitDelayMs of [-1, Number.NaN, Infinity, 1001]) {
+          expect(() => openStores(path, { audit: { commitDelayMs } })).toThrow(`audit.commitDelayMs: expected a number of milliseconds from 0 to 1000, got ${commitDelayMs}`)
+        }
       })
 
       it('writes a full batch at once for a caller that never lets the turn end', () => {
@@ -218,6 +240,7 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
         const locked = openStores(path, {
           busyTimeoutMs: 0,
           audit: {
+            commitDelayMs: 0,
             onError: (error) => {
               errors.push(error)
               throw new Error('a broken error reporter')
