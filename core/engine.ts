@@ -227,8 +227,13 @@ function verify(credentials: Credentials, config: Config, stores: Stores, provid
  * host's own token verifier.
  */
 function verifyBearer(token: string, config: Config, stores: Stores, providers: Providers): Awaitable<MethodResult> {
-  if (providers.jwt && looksLikeJwt(token) && (!providers.oauth || providers.jwt.knowsIssuer(token))) {
-    return authenticateJwt(token, providers.jwt, stores)
+  const { jwt } = providers
+  if (jwt) {
+    // A token verified before is routed by the cache alone, without scanning it again.
+    const key = jwt.cacheKey(token)
+    if ((key !== undefined && jwt.remembers(key)) || (looksLikeJwt(token) && (!providers.oauth || jwt.knowsIssuer(token)))) {
+      return authenticateJwt(token, jwt, stores, key)
+    }
   }
   if (providers.oauth) return authenticateOAuth(token, providers.oauth, config, stores)
   return authenticateHostToken(token, config, stores)

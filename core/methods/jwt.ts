@@ -6,10 +6,11 @@ import type { MethodResult } from './result.ts'
 /**
  * Authenticates a JWT: verified by its issuer's rules, then its username must name an
  * active user of the directory (by username or email address). A token in the verifier's
- * cache and a synchronous directory give the answer synchronously.
+ * cache and a synchronous directory give the answer synchronously. `cacheKey`: the
+ * token's key in that cache, when the caller computed it already.
  */
-export function authenticateJwt(token: string, verifier: JwtVerifier, stores: Stores): Awaitable<MethodResult> {
-  const verified = verifier.verify(token)
+export function authenticateJwt(token: string, verifier: JwtVerifier, stores: Stores, cacheKey: string | undefined = verifier.cacheKey(token)): Awaitable<MethodResult> {
+  const verified = verifier.verify(token, cacheKey)
   return isThenable(verified) ? verified.then((result) => ofVerified(result, stores)) : ofVerified(verified, stores)
 }
 

@@ -160,15 +160,34 @@ export class JwtVerifier {
   /**
    * Verifies a token of the JWS compact shape: callers ask {@link looksLikeJwt} first (the
    * engine to route a Bearer value, `testToken` to refuse anything else), and the
-   * signature check relies on it. Throws (or rejects with)
+   * signature check relies on it. `key`: its {@link cacheKey}, when the caller has it. Throws (or rejects with)
    * {@link ProviderUnavailableError} when the issuer's keys cannot be fetched; every other
    * problem is a refusal. A token in the cache is answered synchronously.
    */
-  verify(token: string): JwtResult | Promise<JwtResult> {
-    const key = this.#cache && hashToken(token)
-    const hit = key === undefined ? undefined : this.#cache!.get(key)
-    if (hit && hit.generation === this.#issuers.get(hit.issuer)?.generation()) return { ok: true, username: hit.username, issuer: hit.issuer }
+  verify(token: string, key: string | undefined = this.cacheKey(token)): JwtResult | Promise<JwtResult> {
+    const hit = this.#hit(key)
+    if (hit) return { ok: true, username: hit.username, issuer: hit.issuer }
     return this.#verifyFresh(token, key)
+  }
+
+  /** The token's key in the verified-token cache (`undefined` with the cache off), for {@link remembers} and `verify`. */
+  cacheKey(token: string): string | undefined {
+    return this.#cache && hashToken(token)
+  }
+
+  /**
+   * Whether the verified-token cache holds the token of this key: it passed the JWS shape
+   * and issuer checks when it was verified, so the engine may route it here without
+   * scanning it again (a few hundred characters, twice).
+   */
+  remembers(key: string): boolean {
+    return this.#hit(key) !== undefined
+  }
+
+  /** A cached verification still valid under its issuer's current keys. */
+  #hit(key: string | undefined): Verified | undefined {
+    const hit = key === undefined ? undefined : this.#cache!.get(key)
+    return hit && hit.generation === this.#issuers.get(hit.issuer)?.generation() ? hit : undefined
   }
 
   /** Not `async`: with a key at hand and a synchronous signature check, the answer comes in the same call. */
