@@ -160,9 +160,10 @@ export class JwtVerifier {
   /**
    * Verifies a token of the JWS compact shape: callers ask {@link looksLikeJwt} first (the
    * engine to route a Bearer value, `testToken` to refuse anything else), and the
-   * signature check relies on it. `key`: its {@link cacheKey}, when the caller has it. Throws (or rejects with)
-   * {@link ProviderUnavailableError} when the issuer's keys cannot be fetched; every other
-   * problem is a refusal. A token in the cache is answered synchronously.
+   * signature check relies on it. `key`: its {@link cacheKey}, when the caller has it.
+   * Throws (or rejects with) {@link ProviderUnavailableError} when the issuer's keys
+   * cannot be fetched; every other problem is a refusal. A token in the cache is answered
+   * synchronously.
    */
   verify(token: string, key: string | undefined = this.cacheKey(token)): JwtResult | Promise<JwtResult> {
     const hit = this.#hit(key)
