@@ -21,6 +21,18 @@ describe('resolveClient', () => {
     }
   })
 
+  it('resolves each of many distinct peers as itself, past the bound of remembered peers, and the same peer alike each time', () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 1; i <= 3000; i++) {
+        const peer = i % 2 ? `192.0.${i >> 8}.${i & 255}` : `2001:db8::${i.toString(16)}`
+        expect(resolveClient(peer, null, undefined, true).text).toBe(peer)
+      }
+    }
+    expect(resolveClient('not an address', null, undefined, true)).toEqual({ text: 'not an address', address: undefined })
+    expect(resolveClient('', null, undefined, true)).toEqual({ text: 'unknown', address: undefined })
+    expect(resolveClient('::ffff:192.0.2.1', null, undefined, true).text).toBe('192.0.2.1')
+  })
+
   it('ignores the header from a peer that is not a trusted proxy', () => {
     for (const header of ['198.51.100.1', '198.51.100.1, 10.0.0.3', 'garbage', '', ' , ,']) {
       expect([header, ...xff('203.0.113.5', header)]).toEqual([header, '203.0.113.5', '203.0.113.5'])

@@ -26,9 +26,9 @@ export function resolveClient(
   trusted: AddressMatcher | undefined,
   listHeader: boolean,
 ): ClientAddress {
-  const peerAddress = parseAddress(peer)
-  if (!peerAddress) return { text: peer || 'unknown', address: undefined }
-  if (!trusted || header === null || !trusted(peerAddress)) return known(peerAddress)
+  const resolvedPeer = peerOf(peer)
+  const peerAddress = resolvedPeer.address
+  if (!peerAddress || !trusted || header === null || !trusted(peerAddress)) return resolvedPeer
 
   if (!listHeader) {
     const address = parseAddress(header)
@@ -46,6 +46,26 @@ export function resolveClient(
 }
 
 const unknown: ClientAddress = { text: 'unknown', address: undefined }
+
+/** Most peers {@link peerOf} remembers; past it, it starts over. */
+const maxPeers = 1024
+const peers = new Map<string, ClientAddress>()
+
+/**
+ * The peer's address and its text, remembered by the peer as the adapter gave it: a
+ * server sees the same few peers (its proxies, its busy clients) again and again, and
+ * parsing and printing an address costs several times a lookup.
+ */
+function peerOf(peer: string): ClientAddress {
+  let resolved = peers.get(peer)
+  if (resolved === undefined) {
+    const address = parseAddress(peer)
+    resolved = Object.freeze(address ? known(address) : { text: peer || 'unknown', address: undefined })
+    if (peers.size >= maxPeers) peers.clear()
+    peers.set(peer, resolved)
+  }
+  return resolved
+}
 
 function known(address: Address): ClientAddress {
   return { text: address.toString(), address }
