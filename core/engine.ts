@@ -229,8 +229,9 @@ function verify(credentials: Credentials, config: Config, stores: Stores, provid
 function verifyBearer(token: string, config: Config, stores: Stores, providers: Providers): Awaitable<MethodResult> {
   const { jwt } = providers
   if (jwt) {
-    // A token verified before is routed by the cache alone, without scanning it again.
-    const key = jwt.cacheKey(token)
+    // A token verified before is routed by the cache alone, without scanning it again. Only
+    // a value that opens like a JWS header (`{"`) is hashed for that: others take the rules.
+    const key = token.startsWith('eyJ') ? jwt.cacheKey(token) : undefined
     if ((key !== undefined && jwt.remembers(key)) || (looksLikeJwt(token) && (!providers.oauth || jwt.knowsIssuer(token)))) {
       return authenticateJwt(token, jwt, stores, key)
     }

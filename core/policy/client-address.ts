@@ -47,21 +47,24 @@ export function resolveClient(
 
 const unknown: ClientAddress = { text: 'unknown', address: undefined }
 
-/** Most peers {@link peerOf} remembers; past it, it starts over. */
-const maxPeers = 1024
+/** Most peers {@link peerOf} remembers (past it, it starts over), and the longest: an IPv6 address in text. */
+const peerMemo = { entries: 1024, length: 45 }
 const peers = new Map<string, ClientAddress>()
 
 /**
  * The peer's address and its text, remembered by the peer as the adapter gave it: a
  * server sees the same few peers (its proxies, its busy clients) again and again, and
- * parsing and printing an address costs several times a lookup.
+ * parsing and printing an address costs several times a lookup. Only addresses are
+ * remembered, so a host that passes something else as the peer cannot fill the memo.
  */
 function peerOf(peer: string): ClientAddress {
-  let resolved = peers.get(peer)
-  if (resolved === undefined) {
-    const address = parseAddress(peer)
-    resolved = Object.freeze(address ? known(address) : { text: peer || 'unknown', address: undefined })
-    if (peers.size >= maxPeers) peers.clear()
+  const remembered = peers.get(peer)
+  if (remembered !== undefined) return remembered
+  const address = parseAddress(peer)
+  if (!address) return { text: peer || 'unknown', address: undefined }
+  const resolved = Object.freeze(known(address))
+  if (peer.length <= peerMemo.length) {
+    if (peers.size >= peerMemo.entries) peers.clear()
     peers.set(peer, resolved)
   }
   return resolved

@@ -72,6 +72,8 @@ function toValues(records: readonly AuditRecord[], start: number, count: number)
     values[at++] = r.client
     values[at++] = r.degraded ? 1 : null
   }
+  // A field added to `columnOf` and not above would shift every later parameter: fail the write instead.
+  if (at !== values.length) throw new TypeError(`audit: ${at / count} values a row, expected ${fields.length}`)
   return values
 }
 
@@ -106,6 +108,11 @@ export function auditQuerySql(filter: AuditQuery): { readonly sql: string; reado
 
 /** How long appended records wait for others before their commit, by default. */
 export const defaultCommitDelayMs = 5
+/**
+ * The longest commit window: a file that starts refusing writes is noticed when the
+ * window ends, and until then requests are answered while their records wait.
+ */
+export const maxCommitDelayMs = 100
 
 /** Options of {@link SqliteAuditStore}. */
 export interface SqliteAuditOptions {
@@ -114,7 +121,9 @@ export interface SqliteAuditOptions {
    * commit per window, not per request. A commit has a fixed cost (about 45 µs here), so
    * a busy server committing every event-loop turn, a few records each, would spend
    * several times the cost of a record on it. A crash of the process loses the records of
-   * the window it was in. `0`: commit at the end of each event-loop turn. Default 5.
+   * the window it was in, and a file that starts refusing writes is noticed when the
+   * window ends (then requests fail closed). `0`: commit at the end of each event-loop
+   * turn. Default 5, at most 100.
    */
   readonly commitDelayMs?: number
   /**
@@ -170,7 +179,7 @@ export class SqliteAuditStore implements AuditStore {
     this.#transaction = transaction
     this.#onError = options.onError ?? ((error: unknown) => console.error('portcullis: audit write to SQLite failed; retrying every second', error))
     const delay = options.commitDelayMs ?? defaultCommitDelayMs
-    if (!(Number.isFinite(delay) && delay >= 0 && delay <= 1000)) throw new TypeError(`audit.commitDelayMs: expected a number of milliseconds from 0 to 1000, got ${delay}`)
+    if (!(Number.isFinite(delay) && delay >= 0 && delay <= maxCommitDelayMs)) throw new TypeError(`audit.commitDelayMs: expected a number of milliseconds from 0 to ${maxCommitDelayMs}, got ${delay}`)
     this.#commitDelayMs = delay
     const inserts = []
     for (let rows = maxRowsPerInsert; rows >= 1; rows >>= 1) {
@@ -210,14 +219,18 @@ export class SqliteAuditStore implements AuditStore {
     })
     // Appends during the write are impossible (it is synchronous), so the batch is all there was.
     this.#pending = []
-    this.#refused = undefined
+    if (this.#refused !== undefined) {
+      // A write from outside (a query, a prune) succeeded: the retry is moot, and new
+      // appends must get their commit window, not wait for it.
+      this.#refused = undefined
+      this.#cancelScheduled()
+    }
   }
 
   /** Stops the writer and writes what is pending; throws, naming how many records were lost, if the file refuses them. */
   close(): void {
     this.#closed = true
-    this.#scheduled?.cancel()
-    this.#scheduled = undefined
+    this.#cancelScheduled()
     try {
       this.flush()
     } catch (error) {
@@ -232,12 +245,19 @@ export class SqliteAuditStore implements AuditStore {
       this.flush()
     } catch (error) {
       this.#refused = error
-      // While the file refuses, retry once a second: each try may wait busy_timeout.
+      // While the file refuses, retry once a second (each try may wait busy_timeout), in
+      // place of a commit window that was still to come.
+      this.#cancelScheduled()
       this.#schedule(setTimeout, clearTimeout, 1000, false)
       try {
         this.#onError(error)
       } catch {}
     }
+  }
+
+  #cancelScheduled(): void {
+    this.#scheduled?.cancel()
+    this.#scheduled = undefined
   }
 
   /** Schedules one write, unless one is already scheduled. A retry does not keep the process alive; a pending commit does. */

@@ -25,7 +25,7 @@ export interface SqliteStoresOptions extends OpenDatabaseOptions {
    * cost of a write transaction per request (run several hosts on Redis instead).
    */
   readonly rateLimit?: 'local' | 'shared'
-  /** How the group-committed audit log reports a write the file refused. */
+  /** The audit log's commit window (`commitDelayMs`) and how it reports a write the file refused. */
   readonly audit?: SqliteAuditOptions
   /**
    * Where WAL checkpoints run, copying committed pages into the file and syncing it to
