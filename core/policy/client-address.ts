@@ -10,6 +10,7 @@
  * Garbage is never believed: an entry that is not an address (reached before the client)
  * makes the client unknown, which an IP allowlist refuses.
  */
+import { LRUCache } from 'lru-cache'
 import { parseAddress, type Address, type AddressMatcher } from './ip.ts'
 
 /** The resolved client: its address, or `undefined` when it cannot be known. */
@@ -47,9 +48,10 @@ export function resolveClient(
 
 const unknown: ClientAddress = { text: 'unknown', address: undefined }
 
-/** Most peers {@link peerOf} remembers (past it, it starts over), and the longest: an IPv6 address in text. */
-const peerMemo = { entries: 1024, length: 45 }
-const peers = new Map<string, ClientAddress>()
+/** Longest peer {@link peerOf} remembers: an IPv6 address in text. */
+const maxPeerLength = 45
+/** Resolved peers by their text, the most recently seen thousand. */
+const peers = new LRUCache<string, ClientAddress>({ max: 1024 })
 
 /**
  * The peer's address and its text, remembered by the peer as the adapter gave it: a
@@ -63,10 +65,7 @@ function peerOf(peer: string): ClientAddress {
   const address = parseAddress(peer)
   if (!address) return { text: peer || 'unknown', address: undefined }
   const resolved = Object.freeze(known(address))
-  if (peer.length <= peerMemo.length) {
-    if (peers.size >= peerMemo.entries) peers.clear()
-    peers.set(peer, resolved)
-  }
+  if (peer.length <= maxPeerLength) peers.set(peer, resolved)
   return resolved
 }
 

@@ -348,28 +348,28 @@ function checked(token: string, issuer: Issuer, options: JWTVerifyOptions, check
   )
 }
 
-/** Longest protected header part {@link protectedHeader} remembers, and how many it remembers at most. */
-const headerMemo = { length: 512, entries: 256 }
-const headers = new Map<string, Readonly<Record<string, unknown>> | undefined>()
+/** Longest protected header part {@link protectedHeader} remembers. */
+const maxHeaderLength = 512
+/** Decoded protected headers by their encoded part, the most recently used few hundred. */
+const headers = new LRUCache<string, Readonly<Record<string, unknown>>>({ max: 256 })
 
 /**
  * The decoded protected header of a token, `undefined` when it is not a JSON object. The
  * tokens of one issuer and key share theirs, so decoded headers are remembered (frozen:
- * jose's key function gets them) by their encoded form, a few hundred at most.
+ * jose's key function gets them) by their encoded form.
  */
 function protectedHeader(part: string, token: string): Readonly<Record<string, unknown>> | undefined {
-  let header = headers.get(part)
-  if (header !== undefined || headers.has(part)) return header
+  const remembered = headers.get(part)
+  if (remembered !== undefined) return remembered
+  let decoded: unknown
   try {
-    const decoded = asciiJson(part) ?? decodeProtectedHeader(token)
-    header = isObject(decoded) ? Object.freeze(decoded) : undefined
+    decoded = asciiJson(part) ?? decodeProtectedHeader(token)
   } catch {
-    header = undefined
+    return undefined
   }
-  if (part.length <= headerMemo.length) {
-    if (headers.size >= headerMemo.entries) headers.clear()
-    headers.set(part, header)
-  }
+  if (!isObject(decoded)) return undefined
+  const header = Object.freeze(decoded)
+  if (part.length <= maxHeaderLength) headers.set(part, header)
   return header
 }
 
