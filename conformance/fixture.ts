@@ -9,12 +9,21 @@ import type { TokenRecord } from '../storage/types.ts'
 import type { SeedUser } from '../storage/memory/index.ts'
 import { memoryStores, type MemoryStores } from '../storage/memory/index.ts'
 
+/** A store a fail-closed scenario makes unreachable. */
+export type UnreachableStore = 'tokens' | 'users' | 'rateLimit'
+
 /** Users and tokens to seed, as plain JSON-able data. */
 export interface Fixture {
   /** PBKDF2 work factor for the seeded passwords (kept low so scenarios run fast). */
   readonly passwordIterations: number
   readonly users: readonly SeedUser[]
   readonly tokens: readonly (TokenRecord & { readonly token: string })[]
+  /**
+   * Stores whose every call throws, as a client of a database that cannot be reached
+   * does: set for the fail-closed scenarios only. {@link seedMemoryStores} honours it; a
+   * factory that seeds stores of its own must make these fail too.
+   */
+  readonly unreachable?: readonly UnreachableStore[]
 }
 
 const never = null
@@ -72,12 +81,28 @@ export const fixture: Fixture = {
   ],
 }
 
-/** Memory stores seeded with a fixture: what an in-process adapter's factory usually needs. */
+/** Memory stores seeded with a fixture, its unreachable ones failing: what an in-process adapter's factory usually needs. */
 export async function seedMemoryStores(data: Fixture = fixture): Promise<MemoryStores> {
   const stores = memoryStores({ passwordIterations: data.passwordIterations })
   for (const user of data.users) await stores.users.add(user)
   for (const { token: _plaintext, ...rest } of data.tokens) stores.tokens.insert(rest, Number.MAX_SAFE_INTEGER)
-  return stores
+  if (!data.unreachable?.length) return stores
+  const failing = { ...stores }
+  for (const name of data.unreachable) (failing as Record<UnreachableStore, object>)[name] = unreachableStore(stores[name], name)
+  return failing
+}
+
+/** `store` with every method throwing, as the client of an unreachable database does. */
+function unreachableStore<T extends object>(store: T, name: UnreachableStore): T {
+  return new Proxy(store, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key)
+      if (typeof value !== 'function') return value
+      return () => {
+        throw new Error(`stores.${name}: unreachable (conformance fixture)`)
+      }
+    },
+  })
 }
 
 /** The `iss` of the fixture's JWTs. */

@@ -1,5 +1,5 @@
 export { echoResponse, providerUrl, type ProviderStub, type RunningServer, type Scenario, type ScenarioExpectation, type ScenarioRequest, type ServerSetup, type StartServer } from './types.ts'
-export { fixture, jwtIssuer, jwtKeys, jwts, passwords, seedMemoryStores, tokens, type Fixture } from './fixture.ts'
+export { fixture, jwtIssuer, jwtKeys, jwts, passwords, seedMemoryStores, tokens, type Fixture, type UnreachableStore } from './fixture.ts'
 export { formatReport, runConformance, runScenario, type ConformanceReport, type RunOptions, type ScenarioResult } from './runner.ts'
 export { send, type RawResponse } from './http.ts'
 export { scenarios } from './scenarios/index.ts'

@@ -38,7 +38,7 @@ export async function runScenario(start: StartServer, scenario: Scenario, fixtur
   const provider = scenario.provider && (await startProvider(scenario.provider))
   try {
     const config = provider ? withProviderUrl(scenario.config ?? {}, provider.url) : (scenario.config ?? {})
-    const server = await start({ config, fixture })
+    const server = await start({ config, fixture: scenario.unreachable ? { ...fixture, unreachable: scenario.unreachable } : fixture })
     try {
       for (const request of scenario.before ?? []) await send(server.url, request)
       const actual = await send(server.url, scenario.request)

@@ -1,5 +1,5 @@
 import type { Allow, ConfigInput, ErrorId } from '../core/index.ts'
-import type { Fixture } from './fixture.ts'
+import type { Fixture, UnreachableStore } from './fixture.ts'
 
 /** What the suite asks a factory to start. */
 export interface ServerSetup {
@@ -88,6 +88,8 @@ export interface Scenario {
   readonly config?: ConfigInput
   /** A stub identity provider to start for this scenario. */
   readonly provider?: ProviderStub
+  /** Stores the server's fixture marks unreachable (see {@link Fixture.unreachable}), for the fail-closed scenarios. */
+  readonly unreachable?: readonly UnreachableStore[]
   /** Requests sent first, on the same server, whose responses are not checked (to use up a rate limit, say). */
   readonly before?: readonly ScenarioRequest[]
   readonly request: ScenarioRequest

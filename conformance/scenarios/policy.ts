@@ -201,4 +201,41 @@ export const policyScenarios: readonly Scenario[] = [
     request: get(bearer(tokens.bob)),
     expect: allowed('bob', 'api-token'),
   },
+  {
+    id: 'password-lockout',
+    title: 'After passwordLockout.maxFailures wrong passwords, even the right one gets 429 with Retry-After until the lock ends',
+    error: 'login_throttled',
+    config: { passwordLockout: { maxFailures: 2, lockSeconds: 120 } },
+    before: [get(basic('alice', 'wrong-1')), get(basic('alice', 'wrong-2'))],
+    request: get(basic('alice', passwords.alice)),
+    expect: (() => {
+      const d = denied('login_throttled', 'basic')
+      return { ...d, headers: { ...d.headers, 'retry-after': '120' } }
+    })(),
+  },
+  {
+    id: 'token-store-unreachable',
+    title: 'A token store that cannot be reached fails closed: 503, never an allow',
+    error: 'store_unavailable',
+    unreachable: ['tokens'],
+    request: get(bearer(tokens.alice)),
+    expect: denied('store_unavailable', 'bearer'),
+  },
+  {
+    id: 'rate-limit-store-unreachable',
+    title: 'A rate-limit store that cannot be reached refuses with 503 (rateLimit.onStoreFailure "refuse", the default)',
+    error: 'store_unavailable',
+    config: rateLimit(5),
+    unreachable: ['rateLimit'],
+    request: get(bearer(tokens.alice)),
+    expect: denied('store_unavailable', 'bearer'),
+  },
+  {
+    id: 'rate-limit-store-unreachable-allow',
+    title: 'With rateLimit.onStoreFailure "allow", the request goes through uncounted, without RateLimit headers',
+    config: { rateLimit: { enabled: true, limit: 5, windowSeconds: 60, onStoreFailure: 'allow' } },
+    unreachable: ['rateLimit'],
+    request: get(bearer(tokens.alice)),
+    expect: { ...allowed('alice', 'api-token'), absentHeaders: ['ratelimit', 'ratelimit-policy'] },
+  },
 ]
