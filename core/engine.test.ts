@@ -4,6 +4,7 @@ import type { Stores, TokenStore, UserDirectory } from '../storage/types.ts'
 import { loadConfig, type Config } from './config/load.ts'
 import type { Decision, Deny } from './decision.ts'
 import { authenticate } from './engine.ts'
+import { createProviders } from './providers/runtime.ts'
 import type { AuthRequest } from './request.ts'
 import { generateToken, generateTokenId } from './tokens/format.ts'
 
@@ -625,6 +626,25 @@ describe('authenticate', () => {
       expect((await run(request('/rest/api'), { at: 42 })).audit.time).toBe(42)
       expect((await run(request('/status'), { at: 43 })).audit.time).toBe(43)
     })
+  })
+
+  it('counts failed passwords across calls that share providers, and not across calls that do not', async () => {
+    const strict = loadConfig({ passwordLockout: { maxFailures: 2 } })
+    const wrong = () => request('/rest/api', basic('alice', 'wrong'))
+    const attempt = (providers?: ReturnType<typeof createProviders>) =>
+      authenticate(wrong(), strict, stores, { now: () => now, ...(providers && { providers }) })
+
+    for (let i = 0; i < 3; i++) {
+      const fresh = await attempt()
+      expect(fresh.kind === 'deny' && fresh.error).toBe('password_invalid')
+    }
+
+    const providers = createProviders(strict, { now: () => now })
+    await attempt(providers)
+    await attempt(providers)
+    const locked = await attempt(providers)
+    expect(locked.kind === 'deny' && locked.error).toBe('login_throttled')
+    expect((locked as Deny).headers['retry-after']).toBe('300')
   })
 
   it('uses Date.now when no clock is given', async () => {

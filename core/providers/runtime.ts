@@ -8,7 +8,7 @@ import { JwtVerifier, type SignatureCheck } from './jwt-verifier.ts'
  * The state an engine keeps between requests: fetched key sets, verified-token and
  * introspection caches, the login throttle. `createPortcullis` makes one; a bare
  * `authenticate()` call without one makes a fresh one (correct, but nothing is cached
- * or counted across calls).
+ * or counted across calls). Make one with {@link createProviders} to keep it.
  */
 export interface Providers {
   /** `undefined` when no JWT issuer is configured. */
@@ -30,7 +30,21 @@ export interface ProviderIo {
   readonly signatureCheck?: SignatureCheck | undefined
 }
 
-/** Builds the provider state for a config. */
+/**
+ * Builds the provider state for a config: what a caller of the bare `authenticate()`
+ * passes as `options.providers` on every call, so that key sets are fetched once, verified
+ * tokens are remembered and failed passwords are counted across calls. Make a new one
+ * when the config changes.
+ *
+ * @example
+ * ```ts
+ * import { authenticate, createProviders, loadConfig } from 'portcullis'
+ *
+ * const config = loadConfig(input)
+ * const providers = createProviders(config, { fetch })
+ * const decision = await authenticate(request, config, stores, { fetch, providers })
+ * ```
+ */
 export function createProviders(config: Config, io: ProviderIo = {}): Providers {
   const fetchImpl = io.fetch ?? ((input, init) => fetch(input, init))
   const now = io.now ?? Date.now
