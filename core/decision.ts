@@ -2,7 +2,7 @@ import type { AuditRecord, User } from '../storage/types.ts'
 import type { ErrorId } from './errors/catalog.ts'
 
 /** How an allowed request authenticated. */
-export type AuthMethod = 'api-token' | 'password' | 'rest-sso' | 'host-token' | 'jwt' | 'oauth'
+export type AuthMethod = 'api-token' | 'password' | 'rest-sso' | 'host-token' | 'host-oauth' | 'jwt' | 'oauth'
 
 /** Why a request was not judged by Portcullis. */
 export type PassReason = 'disabled' | 'outside-prefix' | 'bypass' | 'anonymous'

@@ -504,6 +504,52 @@ describe('authenticate', () => {
       await run(request('/rest/api/2/myself', bearer(generateToken().token)), { config: on(), stores: withVerifier() })
       expect(calls).toEqual([])
     })
+
+    describe('native OAuth tokens', () => {
+      let oauthCalls: string[]
+      const oauthVerifier = (token: string) => {
+        oauthCalls.push(token)
+        return ({ 'oauth-bob': 'bob', 'oauth-gone': 'gone', 'oauth-ghost': 'ghost' } as Record<string, string>)[token]
+      }
+      const both = (toggles: { enabled?: boolean; oauth?: boolean }) => ({
+        config: loadConfig({ hostTokens: toggles }),
+        stores: { ...stores, hostTokens: verifier, hostOAuthTokens: oauthVerifier },
+      })
+
+      beforeEach(() => {
+        oauthCalls = []
+      })
+
+      it('are allowed behind hostTokens.oauth alone, via host-oauth, without asking the personal-token verifier', async () => {
+        const decision = await run(request('/rest/api/2/myself', bearer('oauth-bob')), both({ oauth: true }))
+        expect(decision.kind === 'allow' && [decision.user.username, decision.via]).toEqual(['bob', 'host-oauth'])
+        expect(decision.audit.via).toBe('host-oauth')
+        expect([calls, oauthCalls]).toEqual([[], ['oauth-bob']])
+      })
+
+      it('are refused, without asking their verifier, while hostTokens.oauth is off', async () => {
+        const decision = await run(request('/rest/api/2/myself', bearer('oauth-bob')), both({ enabled: true }))
+        expect(decision.kind === 'deny' && decision.error).toBe('api_token_invalid')
+        expect([calls, oauthCalls]).toEqual([['oauth-bob'], []])
+      })
+
+      it('come second with both toggles on: a personal access token never reaches the OAuth verifier', async () => {
+        const personal = await run(request('/rest/api/2/myself', bearer('host-alice')), both({ enabled: true, oauth: true }))
+        expect(personal.kind === 'allow' && personal.via).toBe('host-token')
+        const native = await run(request('/rest/api/2/myself', bearer('oauth-bob')), both({ enabled: true, oauth: true }))
+        expect(native.kind === 'allow' && native.via).toBe('host-oauth')
+        expect([calls, oauthCalls]).toEqual([['host-alice', 'oauth-bob'], ['oauth-bob']])
+      })
+
+      it('of a deactivated user are refused with 403; unknown ones, or of a user the directory lacks, with 401', async () => {
+        const gone = await run(request('/rest/api/2/myself', bearer('oauth-gone')), both({ oauth: true }))
+        expect(gone.kind === 'deny' && [gone.error, gone.status]).toEqual(['token_use_denied', 403])
+        for (const token of ['oauth-nobody', 'oauth-ghost']) {
+          const refused = await run(request('/rest/api/2/myself', bearer(token)), both({ enabled: true, oauth: true }))
+          expect(refused.kind === 'deny' && [refused.error, refused.status]).toEqual(['api_token_invalid', 401])
+        }
+      })
+    })
   })
 
   describe('failing stores (fail closed)', () => {

@@ -30,6 +30,14 @@ describe('createPortcullis', () => {
     expect(() => createPortcullis({ config: { apiTokens: { maxPerUser: -1 } } as never, stores })).toThrow(ConfigError)
   })
 
+  it("refuses a host-token toggle without the host's verifier, naming both", () => {
+    const verifier = () => undefined
+    for (const [hostTokens, missing] of [[{ enabled: true }, 'hostTokens.enabled is on but stores.hostTokens'], [{ oauth: true }, 'hostTokens.oauth is on but stores.hostOAuthTokens']] as const) {
+      expect(() => createPortcullis({ config: { hostTokens }, stores })).toThrow(missing)
+    }
+    expect(() => createPortcullis({ config: { hostTokens: { enabled: true, oauth: true } }, stores: { ...stores, hostTokens: verifier, hostOAuthTokens: verifier } })).not.toThrow()
+  })
+
   it('uses a config already loaded as it is', () => {
     const config = loadConfig({ realm: 'x' })
     expect(createPortcullis({ config, stores }).config).toBe(config)

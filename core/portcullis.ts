@@ -74,6 +74,12 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   if (config.rateLimit.enabled && !options.stores.rateLimit) {
     throw Object.assign(new TypeError('rateLimit.enabled is on but stores.rateLimit is missing'), { code: 'ERR_PORTCULLIS_STORES' })
   }
+  if (config.hostTokens.enabled && !options.stores.hostTokens) {
+    throw Object.assign(new TypeError('hostTokens.enabled is on but stores.hostTokens (the verifier of the host\'s personal access tokens) is missing'), { code: 'ERR_PORTCULLIS_STORES' })
+  }
+  if (config.hostTokens.oauth && !options.stores.hostOAuthTokens) {
+    throw Object.assign(new TypeError('hostTokens.oauth is on but stores.hostOAuthTokens (the verifier of the host\'s OAuth access tokens) is missing'), { code: 'ERR_PORTCULLIS_STORES' })
+  }
   const stores = guardStores(options.stores, config)
   const now = options.now ?? Date.now
   const providers = createProviders(config, { now, signatureCheck: options.signatureCheck, ...(options.fetch && { fetch: options.fetch }) })

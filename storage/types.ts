@@ -175,8 +175,10 @@ export interface AuditStore {
 }
 
 /**
- * Checks the host's own personal access tokens (behind `hostTokens.enabled`). Returns the
- * username the token belongs to, or `undefined` when it is not valid.
+ * Checks one kind of the host's own tokens: its personal access tokens (`stores.hostTokens`,
+ * behind `hostTokens.enabled`) or its native OAuth access tokens (`stores.hostOAuthTokens`,
+ * behind `hostTokens.oauth`). Returns the username the token belongs to, or `undefined`
+ * when it is not valid.
  */
 export type HostTokenVerifier = (token: string) => Awaitable<string | undefined>
 
@@ -187,7 +189,10 @@ export interface Stores {
   readonly audit?: AuditStore
   /** Required when `rateLimit.enabled`. */
   readonly rateLimit?: RateLimitStore
+  /** The host's personal access tokens; required when `hostTokens.enabled`. */
   readonly hostTokens?: HostTokenVerifier
+  /** The host's native OAuth access tokens; required when `hostTokens.oauth`. */
+  readonly hostOAuthTokens?: HostTokenVerifier
   /**
    * Whether `createPortcullis` caches token and user reads in this process (for
    * `stores.cacheSeconds`). Unset: only when the reads answer with promises (a networked

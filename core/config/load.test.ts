@@ -22,7 +22,7 @@ describe('loadConfig', () => {
         realm: 'portcullis',
         adminGroups: ['admins'],
         basicAuth: { passwords: true },
-        hostTokens: { enabled: false },
+        hostTokens: { enabled: false, oauth: false },
         apiTokens: {
           enabled: true,
           allowUserCreation: true,

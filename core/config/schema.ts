@@ -179,7 +179,10 @@ export const configSchema = z.strictObject({
   hostTokens: z
     .strictObject({
       enabled: flag().default(false).meta({
-        description: "Accept the host's own personal access tokens (Bearer), checked by the verifier the host passes in.",
+        description: "Accept the host's own personal access tokens (Bearer), checked by the verifier the host passes in as stores.hostTokens.",
+      }),
+      oauth: flag().default(false).meta({
+        description: "Accept the host's native OAuth access tokens (Bearer), checked by the verifier the host passes in as stores.hostOAuthTokens.",
       }),
     }, section)
     .prefault({}),

@@ -213,6 +213,7 @@ export function guardStores(stores: Stores, config: Config): Stores {
     ...(stores.audit && { audit: { append: t(stores.audit.append, stores.audit), query: t(stores.audit.query, stores.audit), prune: t(stores.audit.prune, stores.audit) } }),
     ...(stores.rateLimit && { rateLimit: { consume: t(stores.rateLimit.consume, stores.rateLimit) } }),
     ...(stores.hostTokens && { hostTokens: bounded(stores.hostTokens, deadlines) }),
+    ...(stores.hostOAuthTokens && { hostOAuthTokens: bounded(stores.hostOAuthTokens, deadlines) }),
   }
 }
 

@@ -22,12 +22,13 @@ export interface MemoryStores extends Stores {
  * await stores.users.add({ username: 'alice', password: 's3cret', groups: ['developers'] })
  * ```
  */
-export function memoryStores(options: { passwordIterations?: number; hostTokens?: HostTokenVerifier } = {}): MemoryStores {
+export function memoryStores(options: { passwordIterations?: number; hostTokens?: HostTokenVerifier; hostOAuthTokens?: HostTokenVerifier } = {}): MemoryStores {
   return {
     tokens: new MemoryTokenStore(),
     users: new MemoryUserDirectory(options.passwordIterations === undefined ? {} : { iterations: options.passwordIterations }),
     audit: new MemoryAuditStore(),
     rateLimit: new MemoryRateLimitStore(),
     ...(options.hostTokens && { hostTokens: options.hostTokens }),
+    ...(options.hostOAuthTokens && { hostOAuthTokens: options.hostOAuthTokens }),
   }
 }

@@ -20,7 +20,10 @@ export interface RedisStoresOptions {
   /** PBKDF2 work factor of passwords added later. */
   readonly passwordIterations?: number
   readonly audit?: RedisAuditOptions
+  /** The host's personal access tokens (`hostTokens.enabled`). */
   readonly hostTokens?: HostTokenVerifier
+  /** The host's native OAuth access tokens (`hostTokens.oauth`). */
+  readonly hostOAuthTokens?: HostTokenVerifier
 }
 
 /** Redis stores, typed concretely so hosts and tests can seed them. */
@@ -55,5 +58,6 @@ export function redisStores(options: RedisStoresOptions): RedisStores {
     audit: new RedisAuditStore(redis, keys, options.audit),
     rateLimit: new RedisRateLimitStore(redis, keys),
     ...(options.hostTokens && { hostTokens: options.hostTokens }),
+    ...(options.hostOAuthTokens && { hostOAuthTokens: options.hostOAuthTokens }),
   }
 }

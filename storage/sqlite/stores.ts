@@ -17,7 +17,10 @@ export interface SqliteStoresOptions extends OpenDatabaseOptions {
   readonly driver: SqliteDriver
   /** PBKDF2 work factor of passwords added later. Default `defaultIterations` (600,000). */
   readonly passwordIterations?: number
+  /** The host's personal access tokens (`hostTokens.enabled`). */
   readonly hostTokens?: HostTokenVerifier
+  /** The host's native OAuth access tokens (`hostTokens.oauth`). */
+  readonly hostOAuthTokens?: HostTokenVerifier
   /**
    * Where rate-limit counters live. `local` (the default): in this process, exact for it,
    * reset by a restart, as Kong's `local` policy; processes sharing the file each count
@@ -83,6 +86,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
       ...stores,
       audit,
       ...(options.hostTokens && { hostTokens: options.hostTokens }),
+      ...(options.hostOAuthTokens && { hostOAuthTokens: options.hostOAuthTokens }),
       // A query per read costs about ten cache hits: let the engine cache tokens and users.
       cacheReads: true,
       close: () => {
