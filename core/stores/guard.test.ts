@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { RateLimitStore, Stores, TokenRecord, TokenStore, User, UserDirectory } from '../../storage/types.ts'
+import type { HostTokenVerifier, RateLimitStore, Stores, TokenRecord, TokenStore, User, UserDirectory } from '../../storage/types.ts'
 import { memoryStores, type MemoryStores } from '../../storage/memory/index.ts'
 import { createPortcullis } from '../portcullis.ts'
 import type { ConfigInput } from '../config/schema.ts'
@@ -153,6 +153,21 @@ describe('guarded stores', () => {
     expect(outcome.kind === 'deny' && [outcome.status, outcome.body]).toEqual([503, '{"error":{"status":"ERROR","message":"Authentication service unavailable"}}'])
     hang = false
     expect((await portcullis.handle(request(token))).kind).toBe('allow')
+  })
+
+  it("bounds both of the host's token verifiers by timeoutMs", async () => {
+    const hanging: HostTokenVerifier = () => new Promise<string | undefined>(() => {})
+    const answering: HostTokenVerifier = () => undefined
+    for (const [hostTokens, hostOAuthTokens] of [[hanging, answering], [answering, hanging]] as const) {
+      const portcullis = createPortcullis({
+        config: { hostTokens: { enabled: true, oauth: true }, stores: { timeoutMs: 50 } },
+        stores: { ...memory, hostTokens, hostOAuthTokens },
+      })
+      const started = performance.now()
+      const outcome = await portcullis.handle(request('host-token-value'))
+      expect(performance.now() - started).toBeLessThan(1000)
+      expect(outcome.kind === 'deny' && [outcome.status, outcome.error]).toEqual([503, 'store_unavailable'])
+    }
   })
 
   it('gives each hanging call its own deadline, counted from its start, and answers calls that return in time', async () => {
