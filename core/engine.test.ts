@@ -541,6 +541,14 @@ describe('authenticate', () => {
         expect([calls, oauthCalls]).toEqual([['host-alice', 'oauth-bob'], ['oauth-bob']])
       })
 
+      it('are never asked about a token the personal-token verifier named, even for a user missing or deactivated', async () => {
+        for (const [token, status] of [['host-ghost', 401], ['host-gone', 403]] as const) {
+          const refused = await run(request('/rest/api/2/myself', bearer(token)), both({ enabled: true, oauth: true }))
+          expect(refused.kind === 'deny' && refused.status).toBe(status)
+        }
+        expect(oauthCalls).toEqual([])
+      })
+
       it('of a deactivated user are refused with 403; unknown ones, or of a user the directory lacks, with 401', async () => {
         const gone = await run(request('/rest/api/2/myself', bearer('oauth-gone')), both({ oauth: true }))
         expect(gone.kind === 'deny' && [gone.error, gone.status]).toEqual(['token_use_denied', 403])

@@ -29,9 +29,13 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 export interface EngineOptions {
   /** The clock, epoch milliseconds. Defaults to `Date.now`. */
   readonly now?: () => number
-  /** For identity-provider calls (JWKS, introspection). Defaults to the global `fetch`. */
+  /** For identity-provider calls (JWKS, introspection). Defaults to the global `fetch`. Unused with `providers`, which hold their own. */
   readonly fetch?: typeof fetch
-  /** Provider state kept between calls (key sets, caches); a fresh one per call by default. */
+  /**
+   * Provider state kept between calls (key sets, caches, the login throttle), from
+   * `createProviders`; a fresh one per call by default. It keeps the `fetch` and clock it
+   * was made with: give it the same clock as `now`.
+   */
   readonly providers?: Providers
 }
 
@@ -224,15 +228,17 @@ function verify(credentials: Credentials, config: Config, stores: Stores, provid
 /**
  * A Bearer value that is not a Portcullis token: a JWT of a configured issuer is verified
  * locally; other tokens go to the OAuth provider when one is configured, else to the
- * host's own token verifier.
+ * host's own token verifiers. A JWT of another issuer is refused as one, unless the OAuth
+ * provider or the host's verifiers could take it (hosts issue OAuth tokens as JWTs too).
  */
 function verifyBearer(token: string, config: Config, stores: Stores, providers: Providers): Awaitable<MethodResult> {
   const { jwt } = providers
   if (jwt) {
+    const othersTake = providers.oauth !== undefined || config.hostTokens.enabled || config.hostTokens.oauth
     // A token verified before is routed by the cache alone, without scanning it again. Only
     // a value that opens like a JWS header (`{"`) is hashed for that: others take the rules.
     const key = token.startsWith('eyJ') ? jwt.cacheKey(token) : undefined
-    if ((key !== undefined && jwt.remembers(key)) || (looksLikeJwt(token) && (!providers.oauth || jwt.knowsIssuer(token)))) {
+    if ((key !== undefined && jwt.remembers(key)) || (looksLikeJwt(token) && (!othersTake || jwt.knowsIssuer(token)))) {
       return authenticateJwt(token, jwt, stores, key)
     }
   }

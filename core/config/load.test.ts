@@ -204,6 +204,17 @@ describe('loadConfig', () => {
       expect(loadConfig({ realm: 'Jira REST' }).realm).toBe('Jira REST')
     })
 
+    it("refuses the host's tokens beside an OAuth provider, which would take every token meant for them", () => {
+      const oauth = { introspection: { endpoint: 'https://idp.example.com/introspect', clientId: 'portcullis', clientSecret: 's3cret' } }
+      expect(problems({ oauth, hostTokens: { enabled: true, oauth: true } }).map((p) => p.slice(0, p.indexOf(':') + 22))).toEqual([
+        'hostTokens.enabled: expected false while',
+        'hostTokens.oauth: expected false while',
+      ])
+      expect(problems({ oauth: { userinfoEndpoint: 'https://idp.example.com/userinfo' }, hostTokens: { oauth: true } })).toHaveLength(1)
+      expect(loadConfig({ oauth, hostTokens: { enabled: false } }).hostTokens.enabled).toBe(false)
+      expect(loadConfig({ hostTokens: { enabled: true, oauth: true } }).hostTokens.oauth).toBe(true)
+    })
+
     it('checks the protected prefix', () => {
       expect(problems({ protectedPrefix: '/rest' })).toEqual(['protectedPrefix: expected a path starting and ending with "/", such as "/rest/", got "/rest"'])
       expect(problems({ protectedPrefix: '/rest//' })).toHaveLength(1)

@@ -354,6 +354,18 @@ export const configSchema = z.strictObject({
     }, section)
     .prefault({}),
 }, section)
+  .superRefine((c, ctx) => {
+    if (c.oauth.introspection === undefined && c.oauth.userinfoEndpoint === undefined) return
+    for (const toggle of ['enabled', 'oauth'] as const) {
+      if (!c.hostTokens[toggle]) continue
+      ctx.addIssue({
+        code: 'custom',
+        input: true,
+        path: ['hostTokens', toggle],
+        message: 'expected false while an OAuth provider is configured (oauth.introspection or oauth.userinfoEndpoint): every Bearer token that is not a Portcullis token or a JWT of a configured issuer goes to that provider, so the host\'s verifier would never be asked',
+      })
+    }
+  })
 
 /** Configuration as written by the user (every field optional). */
 export type ConfigInput = z.input<typeof configSchema>

@@ -3,6 +3,7 @@ import { memoryStores, type MemoryStores } from '../../storage/memory/index.ts'
 import type { TokenStore } from '../../storage/types.ts'
 import { createPortcullis } from '../portcullis.ts'
 import { tokenFromBody } from '../tokens/format.ts'
+import { jwtIssuer, jwtKeys, jwts } from '../../conformance/fixture.ts'
 
 const get = (authorization: string) => ({
   method: 'GET',
@@ -32,6 +33,41 @@ describe('which method a credential goes to', () => {
     stores = memoryStores({ passwordIterations: 1000 })
     await stores.users.add({ username: 'alice', email: 'alice@example.com' })
     await stores.users.add({ username: 'svc-deploy', groups: ['admins'] })
+  })
+
+  describe("a JWT beside the host's own tokens", () => {
+    const jwt = { issuers: [{ issuer: jwtIssuer, algorithms: ['ES256' as const], jwks: jwtKeys }] }
+    const base64url = (value: object) => btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+    /** A JWT the host issued as an OAuth access token: its issuer is not one Portcullis verifies. */
+    const hostJwt = `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url({ iss: 'https://host.example', sub: 'alice' })}.c2lnbmF0dXJl`
+    let asked: string[]
+    const hostOAuthTokens = (token: string) => {
+      asked.push(token)
+      return token === hostJwt ? 'alice' : undefined
+    }
+    beforeEach(() => {
+      asked = []
+    })
+
+    it("goes to the host's verifier when its issuer is not configured and hostTokens.oauth is on", async () => {
+      const portcullis = createPortcullis({ config: { jwt, hostTokens: { oauth: true } }, stores: { ...stores, hostOAuthTokens } })
+      const outcome = await portcullis.handle(get(`Bearer ${hostJwt}`))
+      expect(outcome.kind === 'allow' && [outcome.user.username, outcome.via]).toEqual(['alice', 'host-oauth'])
+      expect(asked).toEqual([hostJwt])
+    })
+
+    it("is verified locally, never shown to the host's verifier, when its issuer is configured", async () => {
+      const portcullis = createPortcullis({ config: { jwt, hostTokens: { oauth: true } }, stores: { ...stores, hostOAuthTokens } })
+      const outcome = await portcullis.handle(get(`Bearer ${jwts.alice}`))
+      expect(outcome.kind === 'allow' && outcome.via).toBe('jwt')
+      expect(asked).toEqual([])
+    })
+
+    it('of an unknown issuer is refused as a JWT (400) when nothing else takes Bearer tokens', async () => {
+      const portcullis = createPortcullis({ config: { jwt }, stores })
+      const outcome = await portcullis.handle(get(`Bearer ${hostJwt}`))
+      expect(outcome.kind === 'deny' && [outcome.error, outcome.status]).toEqual(['jwt_invalid', 400])
+    })
   })
 
   it('keeps a mistyped Portcullis token away from the identity provider', async () => {

@@ -8,7 +8,8 @@ import { JwtVerifier, type SignatureCheck } from './jwt-verifier.ts'
  * The state an engine keeps between requests: fetched key sets, verified-token and
  * introspection caches, the login throttle. `createPortcullis` makes one; a bare
  * `authenticate()` call without one makes a fresh one (correct, but nothing is cached
- * or counted across calls). Make one with {@link createProviders} to keep it.
+ * or counted across calls). Make one with {@link createProviders} to keep it, and treat it
+ * as opaque: pass it back to the engine; its fields are internal and may change.
  */
 export interface Providers {
   /** `undefined` when no JWT issuer is configured. */
@@ -23,9 +24,9 @@ export interface Providers {
 /** I/O for the providers. */
 export interface ProviderIo {
   /** Defaults to the global `fetch`. */
-  readonly fetch?: typeof fetch
+  readonly fetch?: typeof fetch | undefined
   /** Defaults to `Date.now`. */
-  readonly now?: () => number
+  readonly now?: (() => number) | undefined
   /** A faster JWT signature check for this runtime; jose's WebCrypto verify without one. */
   readonly signatureCheck?: SignatureCheck | undefined
 }
@@ -41,8 +42,8 @@ export interface ProviderIo {
  * import { authenticate, createProviders, loadConfig } from 'portcullis'
  *
  * const config = loadConfig(input)
- * const providers = createProviders(config, { fetch })
- * const decision = await authenticate(request, config, stores, { fetch, providers })
+ * const providers = createProviders(config, { now: Date.now })
+ * const decision = await authenticate(request, config, stores, { now: Date.now, providers })
  * ```
  */
 export function createProviders(config: Config, io: ProviderIo = {}): Providers {

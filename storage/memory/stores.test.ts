@@ -13,9 +13,11 @@ describe('memoryStores', () => {
     expect(await a.users.verifyPassword('alice', 'pw')).toBe(true)
   })
 
-  it('passes the host token verifier through, and leaves it out when not given', () => {
+  it("passes the host's token verifiers through, and leaves them out when not given", () => {
     const verifier = (token: string) => (token === 'ok' ? 'alice' : undefined)
-    expect(memoryStores({ hostTokens: verifier }).hostTokens).toBe(verifier)
-    expect('hostTokens' in memoryStores()).toBe(false)
+    const oauthVerifier = (token: string) => (token === 'ok' ? 'bob' : undefined)
+    const stores = memoryStores({ hostTokens: verifier, hostOAuthTokens: oauthVerifier })
+    expect([stores.hostTokens, stores.hostOAuthTokens]).toEqual([verifier, oauthVerifier])
+    expect(['hostTokens' in memoryStores(), 'hostOAuthTokens' in memoryStores()]).toEqual([false, false])
   })
 })
