@@ -71,14 +71,14 @@ export interface Portcullis {
 export function createPortcullis(options: PortcullisOptions): Portcullis {
   const config = 'compiled' in options.config ? options.config : loadConfig(options.config)
   const { log } = options
-  if (config.rateLimit.enabled && !options.stores.rateLimit) {
-    throw Object.assign(new TypeError('rateLimit.enabled is on but stores.rateLimit is missing'), { code: 'ERR_PORTCULLIS_STORES' })
-  }
-  if (config.hostTokens.enabled && !options.stores.hostTokens) {
-    throw Object.assign(new TypeError('hostTokens.enabled is on but stores.hostTokens (the verifier of the host\'s personal access tokens) is missing'), { code: 'ERR_PORTCULLIS_STORES' })
-  }
-  if (config.hostTokens.oauth && !options.stores.hostOAuthTokens) {
-    throw Object.assign(new TypeError('hostTokens.oauth is on but stores.hostOAuthTokens (the verifier of the host\'s OAuth access tokens) is missing'), { code: 'ERR_PORTCULLIS_STORES' })
+  // Each switch that needs a store of its own: refused now, not as a 503 on every request.
+  const needed: readonly [boolean, keyof Stores, string][] = [
+    [config.rateLimit.enabled, 'rateLimit', 'rateLimit.enabled'],
+    [config.hostTokens.enabled, 'hostTokens', 'hostTokens.enabled'],
+    [config.hostTokens.oauth, 'hostOAuthTokens', 'hostTokens.oauth'],
+  ]
+  for (const [on, store, setting] of needed) {
+    if (on && !options.stores[store]) throw Object.assign(new TypeError(`${setting} is on but stores.${store} is missing`), { code: 'ERR_PORTCULLIS_STORES' })
   }
   const stores = guardStores(options.stores, config)
   const now = options.now ?? Date.now
