@@ -36,8 +36,8 @@ describe('loadConfig', () => {
         rateLimit: { enabled: false, limit: 600, windowSeconds: 60, onStoreFailure: 'refuse' },
         passwordLockout: { maxFailures: 10, windowSeconds: 900, lockSeconds: 300 },
         restSso: { enabled: false, scope: 'openid' },
-        jwt: { issuers: [], cacheSeconds: 300, cacheEntries: 10_000 },
-        oauth: { usernameAttribute: 'username', clientCredentials: { clientIds: [] }, cacheSeconds: 60, negativeCacheSeconds: 10, cacheEntries: 10_000 },
+        jwt: { enabled: true, issuers: [], cacheSeconds: 300, cacheEntries: 10_000 },
+        oauth: { enabled: true, usernameAttribute: 'username', clientCredentials: { clientIds: [] }, cacheSeconds: 60, negativeCacheSeconds: 10, cacheEntries: 10_000 },
         providers: { timeoutMs: 3000, jwksCooldownSeconds: 30, jwksMaxAgeSeconds: 600 },
         stores: { timeoutMs: 1000, cacheSeconds: 5, cacheEntries: 10_000 },
         audit: { enabled: true },
@@ -213,6 +213,7 @@ describe('loadConfig', () => {
       expect(problems({ oauth: { userinfoEndpoint: 'https://idp.example.com/userinfo' }, hostTokens: { oauth: true } })).toHaveLength(1)
       expect(loadConfig({ oauth, hostTokens: { enabled: false } }).hostTokens.enabled).toBe(false)
       expect(loadConfig({ hostTokens: { enabled: true, oauth: true } }).hostTokens.oauth).toBe(true)
+      expect(loadConfig({ oauth: { ...oauth, enabled: false }, hostTokens: { oauth: true } }).hostTokens.oauth).toBe(true)
     })
 
     it('checks the protected prefix', () => {

@@ -265,6 +265,9 @@ export const configSchema = z.strictObject({
     }),
   jwt: z
     .strictObject({
+      enabled: flag().default(true).meta({
+        description: 'Accept JWTs of the issuers below. false switches them off and keeps the issuers\' settings.',
+      }),
       issuers: z.array(jwtIssuer, { error: 'expected a list of issuers' }).default([]).meta({
         description: 'JWT issuers, each with its own keys and username claim. Empty: JWTs are not accepted.',
       }),
@@ -279,6 +282,9 @@ export const configSchema = z.strictObject({
     .refine((j) => new Set(j.issuers.map((i) => i.issuer)).size === j.issuers.length, { error: 'expected each issuer once' }),
   oauth: z
     .strictObject({
+      enabled: flag().default(true).meta({
+        description: "Accept the provider's OAuth access tokens (the authorization and client-credentials grants). false switches them off and keeps the provider's settings.",
+      }),
       introspection: z
         .strictObject({
           endpoint: providerUrl().meta({ description: 'The RFC 7662 introspection endpoint.' }),
@@ -355,7 +361,7 @@ export const configSchema = z.strictObject({
     .prefault({}),
 }, section)
   .superRefine((c, ctx) => {
-    if (c.oauth.introspection === undefined && c.oauth.userinfoEndpoint === undefined) return
+    if (!c.oauth.enabled || (c.oauth.introspection === undefined && c.oauth.userinfoEndpoint === undefined)) return
     for (const toggle of ['enabled', 'oauth'] as const) {
       if (!c.hostTokens[toggle]) continue
       ctx.addIssue({

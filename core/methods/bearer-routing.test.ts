@@ -70,6 +70,25 @@ describe('which method a credential goes to', () => {
     })
   })
 
+  describe('switched off, with their settings kept', () => {
+    it('OAuth tokens never reach the provider', async () => {
+      const { fetchImpl, seen } = provider({ active: true, username: 'alice' })
+      const portcullis = createPortcullis({ config: { oauth: { ...oauth, enabled: false } }, stores, fetch: fetchImpl })
+      const outcome = await portcullis.handle(get('Bearer opaque-user-token'))
+      expect(outcome.kind === 'deny' && [outcome.error, outcome.status]).toEqual(['api_token_invalid', 401])
+      expect(seen).toEqual([])
+      expect((await portcullis.testToken('oauth', 'opaque-user-token')).reason).toContain('OAuth tokens are off (oauth.enabled)')
+    })
+
+    it('a JWT of a configured issuer is not verified', async () => {
+      const jwt = { enabled: false, issuers: [{ issuer: jwtIssuer, algorithms: ['ES256' as const], jwks: jwtKeys }] }
+      const outcome = await createPortcullis({ config: { jwt }, stores }).handle(get(`Bearer ${jwts.alice}`))
+      expect(outcome.kind === 'deny' && [outcome.error, outcome.status]).toEqual(['api_token_invalid', 401])
+      const on = await createPortcullis({ config: { jwt: { ...jwt, enabled: true } }, stores }).handle(get(`Bearer ${jwts.alice}`))
+      expect(on.kind === 'allow' && on.via).toBe('jwt')
+    })
+  })
+
   it('keeps a mistyped Portcullis token away from the identity provider', async () => {
     const { fetchImpl, seen } = provider({ active: true, username: 'alice' })
     const portcullis = createPortcullis({ config: { oauth }, stores, fetch: fetchImpl })

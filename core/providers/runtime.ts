@@ -12,9 +12,9 @@ import { JwtVerifier, type SignatureCheck } from './jwt-verifier.ts'
  * as opaque: pass it back to the engine; its fields are internal and may change.
  */
 export interface Providers {
-  /** `undefined` when no JWT issuer is configured. */
+  /** `undefined` when JWTs are off or no issuer is configured. */
   readonly jwt: JwtVerifier | undefined
-  /** `undefined` when neither introspection nor userinfo is configured. */
+  /** `undefined` when OAuth tokens are off or neither introspection nor userinfo is configured. */
   readonly oauth: OAuthIntrospector | undefined
   /** `undefined` unless REST SSO is on. */
   readonly passwordGrant: PasswordGrant | undefined
@@ -51,7 +51,7 @@ export function createProviders(config: Config, io: ProviderIo = {}): Providers 
   const now = io.now ?? Date.now
   const { providers } = config
   return {
-    jwt: config.jwt.issuers.length
+    jwt: config.jwt.enabled && config.jwt.issuers.length
       ? new JwtVerifier(config.jwt, {
           fetch: fetchImpl,
           now,
@@ -62,7 +62,7 @@ export function createProviders(config: Config, io: ProviderIo = {}): Providers 
         })
       : undefined,
     oauth:
-      config.oauth.introspection || config.oauth.userinfoEndpoint
+      config.oauth.enabled && (config.oauth.introspection || config.oauth.userinfoEndpoint)
         ? new OAuthIntrospector(config.oauth, { fetch: fetchImpl, now, timeoutMs: providers.timeoutMs })
         : undefined,
     passwordGrant: config.restSso.enabled ? new PasswordGrant(config.restSso, { fetch: fetchImpl, timeoutMs: providers.timeoutMs }) : undefined,
