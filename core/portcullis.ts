@@ -72,13 +72,13 @@ export function createPortcullis(options: PortcullisOptions): Portcullis {
   const config = 'compiled' in options.config ? options.config : loadConfig(options.config)
   const { log } = options
   // Each switch that needs a store of its own: refused now, not as a 503 on every request.
-  const needed: readonly [boolean, keyof Stores, string][] = [
-    [config.rateLimit.enabled, 'rateLimit', 'rateLimit.enabled'],
-    [config.hostTokens.enabled, 'hostTokens', 'hostTokens.enabled'],
-    [config.hostTokens.oauth, 'hostOAuthTokens', 'hostTokens.oauth'],
+  const needed: readonly [boolean, keyof Stores, string, string][] = [
+    [config.rateLimit.enabled, 'rateLimit', 'rateLimit.enabled', 'the rate-limit counters'],
+    [config.hostTokens.enabled, 'hostTokens', 'hostTokens.enabled', "the verifier of the host's personal access tokens"],
+    [config.hostTokens.oauth, 'hostOAuthTokens', 'hostTokens.oauth', "the verifier of the host's OAuth access tokens"],
   ]
-  for (const [on, store, setting] of needed) {
-    if (on && !options.stores[store]) throw Object.assign(new TypeError(`${setting} is on but stores.${store} is missing`), { code: 'ERR_PORTCULLIS_STORES' })
+  for (const [on, store, setting, what] of needed) {
+    if (on && !options.stores[store]) throw Object.assign(new TypeError(`${setting} is on but stores.${store} (${what}) is missing`), { code: 'ERR_PORTCULLIS_STORES' })
   }
   const stores = guardStores(options.stores, config)
   const now = options.now ?? Date.now

@@ -368,7 +368,7 @@ export const configSchema = z.strictObject({
         code: 'custom',
         input: true,
         path: ['hostTokens', toggle],
-        message: 'expected false while an OAuth provider is configured (oauth.introspection or oauth.userinfoEndpoint): every Bearer token that is not a Portcullis token or a JWT of a configured issuer goes to that provider, so the host\'s verifier would never be asked',
+        message: 'expected false while an OAuth provider is configured (oauth.introspection or oauth.userinfoEndpoint) and on (oauth.enabled): every Bearer token that is not a Portcullis token or a JWT of a configured issuer goes to that provider, so the host\'s verifier would never be asked',
       })
     }
   })

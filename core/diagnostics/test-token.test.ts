@@ -159,8 +159,8 @@ describe('the test-token diagnostic', () => {
 
     it('a type whose method is not configured', async () => {
       const bare = createPortcullis({ config: {}, stores, now: () => now })
-      expect(await bare.testToken('jwt', await signJwt({}))).toMatchObject({ valid: false, check: 'jwt_invalid', reason: 'Token Invalid: Error while validating the token. (JWTs are off (jwt.enabled) or no issuer is configured)' })
-      expect(await bare.testToken('oauth', 'opaque-alice-token-0123456789')).toMatchObject({ valid: false, check: 'client_credentials_invalid', reason: 'Expired Token / invalid_client_ID (OAuth tokens are off (oauth.enabled) or no provider is configured)' })
+      expect(await bare.testToken('jwt', await signJwt({}))).toMatchObject({ valid: false, check: 'jwt_invalid', reason: 'Token Invalid: Error while validating the token. (no JWT issuer is configured)' })
+      expect(await bare.testToken('oauth', 'opaque-alice-token-0123456789')).toMatchObject({ valid: false, check: 'client_credentials_invalid', reason: 'Expired Token / invalid_client_ID (no OAuth provider is configured)' })
     })
   })
 

@@ -65,12 +65,12 @@ function run(type: TestableTokenType, token: string, config: Config, stores: Sto
       if (!isWellFormedToken(token)) return { ok: false, error: 'api_token_invalid', detail: 'not a Portcullis token: wrong prefix, length or checksum' }
       return authenticateApiToken(token, undefined, config, stores, now)
     case 'jwt':
-      if (!providers.jwt) return { ok: false, error: 'jwt_invalid', detail: 'JWTs are off (jwt.enabled) or no issuer is configured' }
+      if (!providers.jwt) return { ok: false, error: 'jwt_invalid', detail: config.jwt.enabled ? 'no JWT issuer is configured' : 'JWTs are off (jwt.enabled)' }
       // The verifier takes the JWS compact shape only, as the engine routes it.
       if (!looksLikeJwt(token)) return { ok: false, error: 'jwt_invalid', detail: 'not a JWT: not three base64url parts' }
       return authenticateJwt(token, providers.jwt, stores)
     case 'oauth':
-      if (!providers.oauth) return { ok: false, error: 'client_credentials_invalid', detail: 'OAuth tokens are off (oauth.enabled) or no provider is configured' }
+      if (!providers.oauth) return { ok: false, error: 'client_credentials_invalid', detail: config.oauth.enabled ? 'no OAuth provider is configured' : 'OAuth tokens are off (oauth.enabled)' }
       return authenticateOAuth(token, providers.oauth, config, stores)
   }
 }

@@ -80,6 +80,23 @@ describe('which method a credential goes to', () => {
       expect((await portcullis.testToken('oauth', 'opaque-user-token')).reason).toContain('OAuth tokens are off (oauth.enabled)')
     })
 
+    it("OAuth tokens go to the host's verifier when its toggle is on", async () => {
+      const { fetchImpl, seen } = provider({ active: true, username: 'alice' })
+      const hostOAuthTokens = (token: string) => (token === 'opaque-user-token' ? 'alice' : undefined)
+      const config = { oauth: { ...oauth, enabled: false }, hostTokens: { oauth: true } }
+      const outcome = await createPortcullis({ config, stores: { ...stores, hostOAuthTokens }, fetch: fetchImpl }).handle(get('Bearer opaque-user-token'))
+      expect(outcome.kind === 'allow' && outcome.via).toBe('host-oauth')
+      expect(seen).toEqual([])
+    })
+
+    it('a JWT of a configured issuer goes to the OAuth provider when one is on', async () => {
+      const { fetchImpl, seen } = provider({ active: false })
+      const jwt = { enabled: false, issuers: [{ issuer: jwtIssuer, algorithms: ['ES256' as const], jwks: jwtKeys }] }
+      const outcome = await createPortcullis({ config: { jwt, oauth }, stores, fetch: fetchImpl }).handle(get(`Bearer ${jwts.alice}`))
+      expect(outcome.kind === 'deny' && outcome.error).toBe('client_credentials_invalid')
+      expect(seen).toEqual([jwts.alice])
+    })
+
     it('a JWT of a configured issuer is not verified', async () => {
       const jwt = { enabled: false, issuers: [{ issuer: jwtIssuer, algorithms: ['ES256' as const], jwks: jwtKeys }] }
       const outcome = await createPortcullis({ config: { jwt }, stores }).handle(get(`Bearer ${jwts.alice}`))
