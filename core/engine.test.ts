@@ -682,11 +682,12 @@ describe('authenticate', () => {
     })
   })
 
-  it('counts failed passwords across calls that share providers, and not across calls that do not', async () => {
+  it('counts failed passwords across calls that share providers, and not across calls that do not, when the stores keep no throttle', async () => {
     const strict = loadConfig({ passwordLockout: { maxFailures: 2 } })
+    const { loginThrottle: _shared, ...withoutThrottle } = stores
     const wrong = () => request('/rest/api', basic('alice', 'wrong'))
     const attempt = (providers?: ReturnType<typeof createProviders>) =>
-      authenticate(wrong(), strict, stores, { now: () => now, ...(providers && { providers }) })
+      authenticate(wrong(), strict, withoutThrottle, { now: () => now, ...(providers && { providers }) })
 
     for (let i = 0; i < 3; i++) {
       const fresh = await attempt()
@@ -699,6 +700,30 @@ describe('authenticate', () => {
     const locked = await attempt(providers)
     expect(locked.kind === 'deny' && locked.error).toBe('login_throttled')
     expect((locked as Deny).headers['retry-after']).toBe('300')
+  })
+
+  it("counts failed passwords in the stores' throttle, shared by every engine on those stores", async () => {
+    const strict = loadConfig({ passwordLockout: { maxFailures: 2, lockSeconds: 60 } })
+    // Two fresh provider sets: two instances behind a load balancer, one store.
+    const attempt = (password: string) => authenticate(request('/rest/api', basic('alice', password)), strict, stores, { now: () => now, providers: createProviders(strict) })
+    expect((await attempt('wrong')).kind).toBe('deny')
+    const second = await attempt('wrong')
+    expect(second.kind === 'deny' && [second.error, second.audit.detail]).toEqual(['password_invalid', 'wrong credentials; attempts locked for 60 s'])
+    const locked = await attempt('alice:pw')
+    expect(locked.kind === 'deny' && [locked.error, locked.headers['retry-after']]).toEqual(['login_throttled', '60'])
+    expect(await stores.loginThrottle.lockedFor(['user:alice'], now)).toBe(60_000)
+  })
+
+  it('refuses a password attempt with 503 when the throttle store fails, without checking the password', async () => {
+    let checked = false
+    const failing: Stores = {
+      ...stores,
+      users: { ...stores.users, find: stores.users.find.bind(stores.users), verifyPassword: () => ((checked = true), false) },
+      loginThrottle: { lockedFor: () => Promise.reject(new Error('down')), fail: () => false, clear: () => {} },
+    }
+    const decision = await authenticate(request('/rest/api', basic('alice', 'secret')), config, failing, { now: () => now })
+    expect(decision.kind === 'deny' && [decision.status, decision.error]).toEqual([503, 'store_unavailable'])
+    expect(checked).toBe(false)
   })
 
   it('uses Date.now when no clock is given', async () => {

@@ -221,7 +221,7 @@ function verify(credentials: Credentials, config: Config, stores: Stores, provid
         return authenticateApiToken(credentials.secret, credentials.username, config, stores, now)
       }
       if (!config.basicAuth.passwords && !config.restSso.enabled) return { ok: false, error: 'basic_auth_disabled' }
-      return authenticatePassword(credentials.username, credentials.secret, client, config, stores, providers)
+      return authenticatePassword(credentials.username, credentials.secret, client, config, stores, providers, now)
   }
 }
 

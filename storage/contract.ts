@@ -12,7 +12,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { hashToken } from '../core/tokens/format.ts'
-import type { AuditRecord, AuditStore, RateLimitStore, TokenRecord, TokenStore, UserStore } from './types.ts'
+import type { AuditRecord, AuditStore, LockoutPolicy, LoginThrottleStore, RateLimitStore, TokenRecord, TokenStore, UserStore } from './types.ts'
 
 /** The stores under test. */
 export interface ContractStores {
@@ -20,6 +20,8 @@ export interface ContractStores {
   readonly users: UserStore
   readonly audit: AuditStore
   readonly rateLimit: RateLimitStore
+  /** Optional, as in `Stores`: without it, the login-throttle tests are reported skipped. */
+  readonly loginThrottle?: LoginThrottleStore
 }
 
 /** A fresh, empty set of stores and how to release it. */
@@ -221,6 +223,71 @@ export function storeContract(name: string, factory: StoreFactory): void {
       it('never allows more than the limit under parallel consumes', async () => {
         const results = await Promise.all(Array.from({ length: 50 }, () => stores.rateLimit.consume('k', 10, window, t0)))
         expect(results.filter((r) => r.allowed)).toHaveLength(10)
+      })
+    })
+
+    describe('login throttle', () => {
+      const policy: LockoutPolicy = { maxFailures: 3, windowMs: 60_000, lockMs: 300_000 }
+      const keys = ['user:alice', 'client:192.0.2.1']
+      let throttle: LoginThrottleStore
+      beforeEach((context) => {
+        if (!stores.loginThrottle) return context.skip()
+        throttle = stores.loginThrottle
+      })
+
+      it('locks every key of an attempt at the maxFailures-th failure in the window, for lockMs', async () => {
+        expect(await throttle.lockedFor(keys, t0)).toBe(0)
+        expect(await throttle.fail(keys, policy, t0)).toBe(false)
+        expect(await throttle.fail(keys, policy, t0 + 1)).toBe(false)
+        expect(await throttle.lockedFor(keys, t0 + 1)).toBe(0)
+        expect(await throttle.fail(keys, policy, t0 + 2)).toBe(true)
+        expect(await throttle.lockedFor(keys, t0 + 2)).toBe(policy.lockMs)
+        expect(await throttle.lockedFor(['user:alice'], t0 + 2 + policy.lockMs - 1)).toBe(1)
+        expect(await throttle.lockedFor(['client:192.0.2.1'], t0 + 2 + policy.lockMs - 1)).toBe(1)
+        expect(await throttle.lockedFor(keys, t0 + 2 + policy.lockMs)).toBe(0)
+      })
+
+      it('slides: a failure stops counting once it is windowMs old', async () => {
+        await throttle.fail(keys, policy, t0)
+        await throttle.fail(keys, policy, t0 + 30_000)
+        expect(await throttle.fail(keys, policy, t0 + policy.windowMs)).toBe(false)
+        expect(await throttle.fail(keys, policy, t0 + policy.windowMs + 1)).toBe(true)
+      })
+
+      it('keeps keys apart, and an attempt waits for the longest lock among its keys', async () => {
+        for (let i = 0; i < 3; i++) await throttle.fail(['client:192.0.2.1'], policy, t0 + i)
+        await throttle.fail(['user:bob'], policy, t0 + 100)
+        expect(await throttle.lockedFor(['user:bob'], t0 + 100)).toBe(0)
+        expect(await throttle.lockedFor(['user:bob', 'client:192.0.2.1'], t0 + 100)).toBe(policy.lockMs + 2 - 100)
+        expect(await throttle.fail(['user:bob'], policy, t0 + 200)).toBe(false)
+        expect(await throttle.fail(['user:bob'], policy, t0 + 201)).toBe(true)
+        expect(await throttle.lockedFor(['user:bob', 'client:192.0.2.1'], t0 + 201)).toBe(policy.lockMs)
+      })
+
+      it('clear forgets failures but not a lock in force', async () => {
+        await throttle.fail(['user:alice'], policy, t0)
+        await throttle.fail(['user:alice'], policy, t0 + 1)
+        await throttle.clear('user:alice')
+        expect(await throttle.fail(['user:alice'], policy, t0 + 2)).toBe(false)
+        expect(await throttle.fail(['user:alice'], policy, t0 + 3)).toBe(false)
+        expect(await throttle.fail(['user:alice'], policy, t0 + 4)).toBe(true)
+        await throttle.clear('user:alice')
+        expect(await throttle.lockedFor(['user:alice'], t0 + 5)).toBe(policy.lockMs - 1)
+        await throttle.clear('user:nobody')
+      })
+
+      it('starts counting again after a lock, and locks again at maxFailures', async () => {
+        for (let i = 0; i < 3; i++) await throttle.fail(keys, policy, t0 + i)
+        const after = t0 + 2 + policy.lockMs
+        expect(await throttle.fail(keys, policy, after)).toBe(false)
+        expect(await throttle.fail(keys, policy, after + 1)).toBe(false)
+        expect(await throttle.fail(keys, policy, after + 2)).toBe(true)
+        expect(await throttle.lockedFor(keys, after + 2)).toBe(policy.lockMs)
+      })
+
+      it('counts parallel failures exactly: one lock per maxFailures of them', async () => {
+        const locked = await Promise.all(Array.from({ length: 12 }, () => throttle.fail(['user:alice'], policy, t0)))
+        expect(locked.filter(Boolean)).toHaveLength(4)
       })
     })
   })

@@ -107,6 +107,35 @@ export interface RateLimitStore {
   consume(key: string, limit: number, windowMs: number, now: number): Awaitable<RateLimitResult>
 }
 
+/** The lockout a {@link LoginThrottleStore} applies: `passwordLockout` in milliseconds. */
+export interface LockoutPolicy {
+  /** Failures within the window that lock a key. */
+  readonly maxFailures: number
+  readonly windowMs: number
+  /** How long a lock lasts. */
+  readonly lockMs: number
+}
+
+/**
+ * Failed password attempts per key (`user:<name>`, `client:<address>`), and the keys
+ * they locked. The engine keeps them in its own process unless `stores.loginThrottle`
+ * is set: a store shared by several instances (Redis, or a SQLite file in `shared`
+ * mode) makes a lockout hold for all of them, where each process alone would allow
+ * `maxFailures` guesses of its own.
+ */
+export interface LoginThrottleStore {
+  /** Milliseconds until the last of `keys` unlocks, or 0 when none is locked at `now`. */
+  lockedFor(keys: readonly string[], now: number): Awaitable<number>
+  /**
+   * Counts one failure against each key, in one atomic step: a key with
+   * `policy.maxFailures` failures within `policy.windowMs` is locked for `policy.lockMs`
+   * from `now` and its count starts again. Returns whether a key was locked.
+   */
+  fail(keys: readonly string[], policy: LockoutPolicy, now: number): Awaitable<boolean>
+  /** Forgets a key's failures (a success clears the username's); a lock stays until it ends. */
+  clear(key: string): Awaitable<void>
+}
+
 /** What happened, as the audit log counts it. */
 export type AuditOutcomeName =
   | 'success'
@@ -189,6 +218,8 @@ export interface Stores {
   readonly audit?: AuditStore
   /** Required when `rateLimit.enabled`. */
   readonly rateLimit?: RateLimitStore
+  /** Failed password attempts shared with other instances; unset, each process counts its own. */
+  readonly loginThrottle?: LoginThrottleStore
   /** The host's personal access tokens; required when `hostTokens.enabled`. */
   readonly hostTokens?: HostTokenVerifier
   /** The host's native OAuth access tokens; required when `hostTokens.oauth`. */

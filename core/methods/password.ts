@@ -1,6 +1,6 @@
-import type { Stores } from '../../storage/types.ts'
+import type { LockoutPolicy, Stores } from '../../storage/types.ts'
 import type { Config } from '../config/load.ts'
-import { LoginThrottle } from '../policy/login-throttle.ts'
+import { throttleKeys } from '../policy/login-throttle.ts'
 import type { Providers } from '../providers/runtime.ts'
 import type { MethodResult } from './result.ts'
 
@@ -9,7 +9,8 @@ import type { MethodResult } from './result.ts'
  * SSO is on, otherwise against the directory. Locally, an unknown user, an inactive one
  * and a wrong password get the same answer, and the directory hashes something in every
  * case so the time does not tell them apart. Either way, attempts go through the login
- * throttle: a locked username or client address is refused before any check.
+ * throttle (`stores.loginThrottle`, else the process's own): a locked username or client
+ * address is refused before any check.
  */
 export async function authenticatePassword(
   name: string,
@@ -18,17 +19,25 @@ export async function authenticatePassword(
   config: Config,
   stores: Stores,
   providers: Providers,
+  now: number,
 ): Promise<MethodResult> {
-  const keys = LoginThrottle.keys(name, client)
-  const wait = providers.throttle.lockedFor(keys)
+  const throttle = stores.loginThrottle ?? providers.throttle
+  const keys = throttleKeys(name, client)
+  const wait = await throttle.lockedFor(keys, now)
   if (wait > 0) return { ok: false, error: 'login_throttled', headers: { 'retry-after': String(Math.ceil(wait / 1000)) } }
   const result = providers.passwordGrant ? await viaProvider(name, password, providers, stores) : await locally(name, password, stores)
-  if (result.ok) providers.throttle.succeed(keys)
-  else if (result.error === 'password_invalid' && (!providers.passwordGrant || result.countsAsFailure) && providers.throttle.fail(keys)) {
+  if (result.ok) await throttle.clear(keys[0]!)
+  else if (result.error === 'password_invalid' && (!providers.passwordGrant || result.countsAsFailure) && (await throttle.fail(keys, lockoutOf(config), now))) {
     return { ...result, detail: `${result.detail ?? 'wrong credentials'}; attempts locked for ${config.passwordLockout.lockSeconds} s` }
   }
   return result
 }
+
+const lockoutOf = ({ passwordLockout: { maxFailures, windowSeconds, lockSeconds } }: Config): LockoutPolicy => ({
+  maxFailures,
+  windowMs: windowSeconds * 1000,
+  lockMs: lockSeconds * 1000,
+})
 
 async function locally(name: string, password: string, stores: Stores): Promise<MethodResult> {
   const user = await stores.users.find(name)

@@ -6,17 +6,15 @@
  * end on their own: an attacker can slow a user down for `lockSeconds` at a time but not
  * lock them out for good, and API tokens keep working throughout.
  *
- * State is per process (bounded LRU); behind a load balancer each instance counts alone.
+ * The counts live in a {@link LoginThrottleStore}: `stores.loginThrottle` when the host
+ * sets one (shared by every instance on it), else a {@link LoginThrottle} of the process.
  */
 import { LRUCache } from 'lru-cache'
+import type { LockoutPolicy, LoginThrottleStore } from '../../storage/types.ts'
 
-/** Settings of a {@link LoginThrottle}. */
-export interface LoginThrottleOptions {
-  readonly maxFailures: number
-  readonly windowMs: number
-  readonly lockMs: number
-  readonly now: () => number
-  readonly maxEntries?: number
+/** The throttle keys of an attempt: the username (case-folded) and the client address. */
+export function throttleKeys(username: string, client: string): readonly string[] {
+  return [`user:${username.toLowerCase()}`, `client:${client}`]
 }
 
 interface Entry {
@@ -24,34 +22,28 @@ interface Entry {
   lockedUntil: number
 }
 
-/** Counts failed password attempts and locks keys that fail too often. */
-export class LoginThrottle {
-  readonly #options: LoginThrottleOptions
+/**
+ * The login throttle of one process, in a bounded LRU (`maxEntries` keys, 50,000 by
+ * default): the engine's own when the stores bring none, and the memory stores'. Behind
+ * a load balancer each instance counts alone.
+ */
+export class LoginThrottle implements LoginThrottleStore {
+  readonly #maxEntries: number
   /** Made at the first failure: lru-cache allocates for `max` up front, which a throttle that never sees one should not pay. */
   #entries: LRUCache<string, Entry> | undefined
 
-  constructor(options: LoginThrottleOptions) {
-    this.#options = options
+  constructor(options: { readonly maxEntries?: number } = {}) {
+    this.#maxEntries = options.maxEntries ?? 50_000
   }
 
-  /** The keys of an attempt: the username (case-folded) and the client address. */
-  static keys(username: string, client: string): readonly string[] {
-    return [`user:${username.toLowerCase()}`, `client:${client}`]
-  }
-
-  /** Milliseconds until the attempt may be made, or 0 when none of its keys is locked. */
-  lockedFor(keys: readonly string[]): number {
-    const now = this.#options.now()
+  lockedFor(keys: readonly string[], now: number): number {
     let wait = 0
     for (const key of keys) wait = Math.max(wait, (this.#entries?.get(key)?.lockedUntil ?? 0) - now)
     return wait
   }
 
-  /** Records a failed attempt; returns whether it locked one of the keys. */
-  fail(keys: readonly string[]): boolean {
-    const { maxFailures, windowMs, lockMs, now: clock } = this.#options
-    const now = clock()
-    this.#entries ??= new LRUCache({ max: this.#options.maxEntries ?? 50_000 })
+  fail(keys: readonly string[], { maxFailures, windowMs, lockMs }: LockoutPolicy, now: number): boolean {
+    this.#entries ??= new LRUCache({ max: this.#maxEntries })
     let locked = false
     for (const key of keys) {
       const entry = this.#entries.get(key) ?? { failures: [], lockedUntil: 0 }
@@ -67,8 +59,11 @@ export class LoginThrottle {
     return locked
   }
 
-  /** Clears the username's count after a success (the client's stays: it may be guessing other names). */
-  succeed(keys: readonly string[]): void {
-    this.#entries?.delete(keys[0]!)
+  clear(key: string): void {
+    const entry = this.#entries?.get(key)
+    if (!entry) return
+    // A lock in force stays: clearing only forgets the failures that led towards one.
+    if (entry.lockedUntil > 0) entry.failures = []
+    else this.#entries!.delete(key)
   }
 }

@@ -18,6 +18,7 @@ export interface Providers {
   readonly oauth: OAuthIntrospector | undefined
   /** `undefined` unless REST SSO is on. */
   readonly passwordGrant: PasswordGrant | undefined
+  /** The login throttle of this process, for stores without `loginThrottle`. */
   readonly throttle: LoginThrottle
 }
 
@@ -66,11 +67,6 @@ export function createProviders(config: Config, io: ProviderIo = {}): Providers 
         ? new OAuthIntrospector(config.oauth, { fetch: fetchImpl, now, timeoutMs: providers.timeoutMs })
         : undefined,
     passwordGrant: config.restSso.enabled ? new PasswordGrant(config.restSso, { fetch: fetchImpl, timeoutMs: providers.timeoutMs }) : undefined,
-    throttle: new LoginThrottle({
-      maxFailures: config.passwordLockout.maxFailures,
-      windowMs: config.passwordLockout.windowSeconds * 1000,
-      lockMs: config.passwordLockout.lockSeconds * 1000,
-      now,
-    }),
+    throttle: new LoginThrottle(),
   }
 }

@@ -170,6 +170,23 @@ describe('guarded stores', () => {
     }
   })
 
+  it('bounds each call of the login throttle by timeoutMs', async () => {
+    const hang = () => new Promise<never>(() => {})
+    const throttle = memory.loginThrottle
+    const plans = [
+      { lockedFor: hang, fail: throttle.fail.bind(throttle), clear: throttle.clear.bind(throttle) },
+      { lockedFor: throttle.lockedFor.bind(throttle), fail: hang, clear: throttle.clear.bind(throttle) },
+    ]
+    await memory.users.add({ username: 'carol', password: 'carol-pw' })
+    for (const loginThrottle of plans) {
+      const portcullis = createPortcullis({ config: { stores: { timeoutMs: 50 } }, stores: { ...memory, loginThrottle } })
+      const started = performance.now()
+      const outcome = await portcullis.handle({ ...request(''), headers: new Headers({ authorization: `Basic ${btoa('carol:wrong')}` }) })
+      expect(performance.now() - started).toBeLessThan(1000)
+      expect(outcome.kind === 'deny' && [outcome.status, outcome.error]).toEqual([503, 'store_unavailable'])
+    }
+  })
+
   it('gives each hanging call its own deadline, counted from its start, and answers calls that return in time', async () => {
     const { stores } = asAsync(memory)
     // The first lookup hangs, the second answers after 30 ms, the third hangs too.

@@ -1,6 +1,6 @@
 import type {
-  AuditQuery, AuditRecord, AuditRetention, AuditStore, RateLimitResult, RateLimitStore,
-  SeedUser, TokenRecord, TokenStore, User, UserStore,
+  AuditQuery, AuditRecord, AuditRetention, AuditStore, LockoutPolicy, LoginThrottleStore,
+  RateLimitResult, RateLimitStore, SeedUser, TokenRecord, TokenStore, User, UserStore,
 } from 'portcullis'
 import type { ContractStores } from 'portcullis/storage/contract'
 
@@ -36,6 +36,16 @@ export class MyRateLimitStore implements RateLimitStore {
   async consume(key: string, limit: number, windowMs: number, now: number): Promise<RateLimitResult> { throw new Error('todo') }
 }
 
+/** Optional: failed passwords shared by your instances. Without it, each process counts its own. */
+export class MyLoginThrottleStore implements LoginThrottleStore {
+  /** Milliseconds until the last of the keys unlocks; 0 when none is locked. */
+  async lockedFor(keys: readonly string[], now: number): Promise<number> { throw new Error('todo') }
+  /** In ONE atomic step per call: record a failure per key; at maxFailures within windowMs, lock the key for lockMs and restart its count. */
+  async fail(keys: readonly string[], policy: LockoutPolicy, now: number): Promise<boolean> { throw new Error('todo') }
+  /** Forget the key's failures; a lock in force stays. */
+  async clear(key: string): Promise<void> { throw new Error('todo') }
+}
+
 /** The audit log. */
 export class MyAuditStore implements AuditStore {
   async append(record: AuditRecord): Promise<void> { throw new Error('todo') }
@@ -48,5 +58,8 @@ export class MyAuditStore implements AuditStore {
 /** A fresh, empty set for each call: what the store suite and createPortcullis take. */
 export async function openMyStores(namespace: string): Promise<ContractStores & { close(): Promise<void> }> {
   void namespace // a new database, schema or key prefix per namespace
-  return { tokens: new MyTokenStore(), users: new MyUserStore(), rateLimit: new MyRateLimitStore(), audit: new MyAuditStore(), close: async () => {} }
+  return {
+    tokens: new MyTokenStore(), users: new MyUserStore(), rateLimit: new MyRateLimitStore(), audit: new MyAuditStore(),
+    loginThrottle: new MyLoginThrottleStore(), close: async () => {},
+  }
 }

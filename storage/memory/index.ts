@@ -1,3 +1,4 @@
+export { LoginThrottle } from '../../core/policy/login-throttle.ts'
 export { MemoryAuditStore } from './audit.ts'
 export { MemoryRateLimitStore } from './rate-limit.ts'
 export { memoryStores, type MemoryStores } from './stores.ts'

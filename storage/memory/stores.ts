@@ -1,3 +1,4 @@
+import { LoginThrottle } from '../../core/policy/login-throttle.ts'
 import type { HostTokenVerifier, Stores } from '../types.ts'
 import { MemoryAuditStore } from './audit.ts'
 import { MemoryRateLimitStore } from './rate-limit.ts'
@@ -10,6 +11,7 @@ export interface MemoryStores extends Stores {
   readonly users: MemoryUserDirectory
   readonly audit: MemoryAuditStore
   readonly rateLimit: MemoryRateLimitStore
+  readonly loginThrottle: LoginThrottle
 }
 
 /**
@@ -28,6 +30,7 @@ export function memoryStores(options: { passwordIterations?: number; hostTokens?
     users: new MemoryUserDirectory(options.passwordIterations === undefined ? {} : { iterations: options.passwordIterations }),
     audit: new MemoryAuditStore(),
     rateLimit: new MemoryRateLimitStore(),
+    loginThrottle: new LoginThrottle(),
     ...(options.hostTokens && { hostTokens: options.hostTokens }),
     ...(options.hostOAuthTokens && { hostOAuthTokens: options.hostOAuthTokens }),
   }

@@ -1,6 +1,6 @@
 /**
- * Two host processes sharing one Redis and prefix enforce one global rate limit: N
- * requests in total per window and token, not N per instance.
+ * Two host processes sharing one Redis and prefix enforce one global rate limit (N
+ * requests in total per window and token, not N per instance) and one login throttle.
  */
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,8 +23,8 @@ async function newToken(): Promise<{ token: string; id: string }> {
   return { token, id }
 }
 
-async function call(port: number, token: string): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${port}/rest/api/2/myself`, { headers: { authorization: `Bearer ${token}` } })
+async function call(port: number, token: string, scheme = 'Bearer'): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/rest/api/2/myself`, { headers: { authorization: `${scheme} ${token}` } })
   await response.text()
   return response.status
 }
@@ -75,5 +75,14 @@ describe('redis stores across host instances', () => {
       if (records.length < 2) await new Promise((resolve) => setTimeout(resolve, 50))
     }
     expect(records.map((r) => r.outcome)).toEqual(['success', 'success'])
+  })
+
+  it('locks a username after maxFailures failed passwords in all, alternating between the instances', async () => {
+    const wrong = btoa('alice:wrong')
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) statuses.push(await call(hosts[i % 2]!.port, wrong, 'Basic'))
+    // Per instance, 4 failures each would allow 8 guesses; together they allow 4.
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429])
+    expect(await call(hosts[0]!.port, btoa('alice:pw'), 'Basic')).toBe(429)
   })
 })

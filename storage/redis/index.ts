@@ -1,6 +1,7 @@
 export { RedisAuditStore, type RedisAuditOptions } from './audit.ts'
 export { redisClientOptions, type RedisClient, type RedisClientTuning } from './client.ts'
 export { redisKeys, type RedisKeys } from './keys.ts'
+export { RedisLoginThrottleStore } from './login-throttle.ts'
 export { RedisRateLimitStore } from './rate-limit.ts'
 export { redisStores, type RedisStores, type RedisStoresOptions } from './stores.ts'
 export { RedisTokenStore } from './tokens.ts'

@@ -12,6 +12,8 @@
  * {<prefix>:users}:email:<email>    STRING  username, by lowercased email address
  * {<prefix>:audit}:log              ZSET    audit records, scored by time
  * <prefix>:rate:<key>               ZSET    one rate-limit key's accepted requests (always with a TTL)
+ * {<prefix>:login}:failures:<key>   ZSET    a login-throttle key's failed attempts, scored by time (with a TTL)
+ * {<prefix>:login}:lock:<key>       STRING  when a locked login-throttle key unlocks, epoch ms (with a TTL)
  * ```
  *
  * Rate-limit keys carry no tag, so they spread over the cluster. On a single Redis one
@@ -31,6 +33,8 @@ export interface RedisKeys {
   userByEmail(email: string): string
   readonly auditLog: string
   rate(key: string): string
+  loginFailures(key: string): string
+  loginLock(key: string): string
 }
 
 const prefixPattern = /^[A-Za-z0-9_.:-]{1,64}$/
@@ -43,6 +47,7 @@ export function redisKeys(prefix: string): RedisKeys {
   const tokens = `{${prefix}:tokens}`
   const users = `{${prefix}:users}`
   const audit = `{${prefix}:audit}`
+  const login = `{${prefix}:login}`
   return Object.freeze({
     prefix,
     tokenByHash: (hash: string) => `${tokens}:hash:${hash}`,
@@ -53,5 +58,7 @@ export function redisKeys(prefix: string): RedisKeys {
     userByEmail: (email: string) => `${users}:email:${email}`,
     auditLog: `${audit}:log`,
     rate: (key: string) => `${prefix}:rate:${key}`,
+    loginFailures: (key: string) => `${login}:failures:${key}`,
+    loginLock: (key: string) => `${login}:lock:${key}`,
   })
 }

@@ -2,6 +2,7 @@ import type { HostTokenVerifier, Stores } from '../types.ts'
 import { RedisAuditStore, type RedisAuditOptions } from './audit.ts'
 import type { RedisClient } from './client.ts'
 import { redisKeys } from './keys.ts'
+import { RedisLoginThrottleStore } from './login-throttle.ts'
 import { RedisRateLimitStore } from './rate-limit.ts'
 import { RedisTokenStore } from './tokens.ts'
 import { RedisUserDirectory } from './users.ts'
@@ -32,6 +33,7 @@ export interface RedisStores extends Stores {
   readonly users: RedisUserDirectory
   readonly audit: RedisAuditStore
   readonly rateLimit: RedisRateLimitStore
+  readonly loginThrottle: RedisLoginThrottleStore
 }
 
 /**
@@ -57,6 +59,7 @@ export function redisStores(options: RedisStoresOptions): RedisStores {
     users: new RedisUserDirectory(redis, keys, options.passwordIterations === undefined ? {} : { iterations: options.passwordIterations }),
     audit: new RedisAuditStore(redis, keys, options.audit),
     rateLimit: new RedisRateLimitStore(redis, keys),
+    loginThrottle: new RedisLoginThrottleStore(redis, keys),
     ...(options.hostTokens && { hostTokens: options.hostTokens }),
     ...(options.hostOAuthTokens && { hostOAuthTokens: options.hostOAuthTokens }),
   }

@@ -1,6 +1,7 @@
 export { SqliteAuditStore, type SqliteAuditOptions } from './audit.ts'
 export type { SqliteCheckpointer, SqliteCheckpointerOptions, SqliteConnection, SqliteDriver, SqliteRow, SqliteStatement, SqliteValue } from './driver.ts'
 export { SqliteStoreError, type SqliteStoreErrorCode } from './errors.ts'
+export { SqliteLoginThrottleStore } from './login-throttle.ts'
 export type { OpenDatabaseOptions } from './open.ts'
 export { SqliteRateLimitStore } from './rate-limit.ts'
 export { schemaVersion } from './schema/migrations.ts'

@@ -1,8 +1,10 @@
+import { LoginThrottle } from '../../core/policy/login-throttle.ts'
 import type { HostTokenVerifier, Stores } from '../types.ts'
 import { MemoryRateLimitStore } from '../memory/rate-limit.ts'
 import { SqliteAuditStore, type SqliteAuditOptions } from './audit.ts'
 import { checkpointInBackground } from './checkpointer.ts'
 import type { SqliteDriver } from './driver.ts'
+import { SqliteLoginThrottleStore } from './login-throttle.ts'
 import { openDatabase, type OpenDatabaseOptions } from './open.ts'
 import { SqliteRateLimitStore } from './rate-limit.ts'
 import { SqliteTokenStore } from './tokens.ts'
@@ -22,10 +24,11 @@ export interface SqliteStoresOptions extends OpenDatabaseOptions {
   /** The host's native OAuth access tokens (`hostTokens.oauth`). */
   readonly hostOAuthTokens?: HostTokenVerifier
   /**
-   * Where rate-limit counters live. `local` (the default): in this process, exact for it,
-   * reset by a restart, as Kong's `local` policy; processes sharing the file each count
-   * their own. `shared`: in the file, exact across every process that shares it, at the
-   * cost of a write transaction per request (run several hosts on Redis instead).
+   * Where rate-limit counters and failed-password counts (login lockouts) live. `local`
+   * (the default): in this process, exact for it, reset by a restart, as Kong's `local`
+   * policy; processes sharing the file each count their own. `shared`: in the file, exact
+   * across every process that shares it, at the cost of a write transaction per request
+   * and per failed password (run several hosts on Redis instead).
    */
   readonly rateLimit?: 'local' | 'shared'
   /** The audit log's commit window (`commitDelayMs`) and how it reports a write the file refused. */
@@ -47,6 +50,7 @@ export interface SqliteStores extends Stores {
   readonly users: SqliteUserStore
   readonly audit: SqliteAuditStore
   readonly rateLimit: SqliteRateLimitStore | MemoryRateLimitStore
+  readonly loginThrottle: SqliteLoginThrottleStore | LoginThrottle
   /** Writes pending audit records and closes the connection; the stores are unusable afterwards. */
   close(): void
 }
@@ -78,6 +82,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
       tokens: new SqliteTokenStore(db, transaction),
       users: new SqliteUserStore(db, transaction, iterations === undefined ? {} : { iterations }),
       rateLimit: sharing === 'shared' ? new SqliteRateLimitStore(db, transaction) : new MemoryRateLimitStore(),
+      loginThrottle: sharing === 'shared' ? new SqliteLoginThrottleStore(db, transaction) : new LoginThrottle(),
     }
     // Last: nothing after it may throw and leave the thread running.
     const onCheckpointError = options.onCheckpointError ?? ((error: unknown) => console.error('portcullis:', error))

@@ -82,6 +82,20 @@ export const migrations: readonly string[] = [
   DROP INDEX audit_log_by_outcome;
   CREATE INDEX audit_log_by_outcome ON audit_log (outcome, time) WHERE outcome <> 'success';
   `,
+  // 3: the login throttle of `rateLimit: 'shared'`. A key may fail several times in one
+  // millisecond, so failures are told apart by rowid, not by (key, at).
+  `
+  CREATE TABLE login_failures (
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX login_failures_by_key ON login_failures (key, at);
+
+  CREATE TABLE login_locks (
+    key TEXT NOT NULL PRIMARY KEY,
+    until INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ]
 
 /** The schema version this code writes. */
