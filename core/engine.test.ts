@@ -711,7 +711,28 @@ describe('authenticate', () => {
     expect(second.kind === 'deny' && [second.error, second.audit.detail]).toEqual(['password_invalid', 'wrong credentials; attempts locked for 60 s'])
     const locked = await attempt('alice:pw')
     expect(locked.kind === 'deny' && [locked.error, locked.headers['retry-after']]).toEqual(['login_throttled', '60'])
-    expect(await stores.loginThrottle.lockedFor(['user:alice'], now)).toBe(60_000)
+    expect(await stores.loginThrottle.begin(['user:alice'], 'next', { maxFailures: 2, windowMs: 900_000, lockMs: 60_000 }, now)).toBe(60_000)
+  })
+
+  it('checks at most maxFailures passwords of a burst of parallel guesses', async () => {
+    const strict = loadConfig({ passwordLockout: { maxFailures: 3 } })
+    let checks = 0
+    const users: UserDirectory = {
+      find: (name) => stores.users.find(name),
+      verifyPassword: async (name, password) => {
+        checks++
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return stores.users.verifyPassword(name, password)
+      },
+    }
+    const providers = createProviders(strict)
+    const guesses = Array.from({ length: 20 }, (_, i) => authenticate(request('/rest/api', basic('alice', `guess-${i}`)), strict, { ...stores, users }, { now: () => now, providers }))
+    const decisions = await Promise.all(guesses)
+    expect(checks).toBe(3)
+    expect(decisions.filter((d) => d.kind === 'deny' && d.error === 'login_throttled').map((d) => (d as Deny).headers['retry-after'])).toEqual(Array(17).fill('1'))
+    // The three checked guesses failed: the third locked the username and the address.
+    const next = await authenticate(request('/rest/api', basic('alice', 'alice:pw')), strict, stores, { now: () => now + 1000, providers })
+    expect(next.kind === 'deny' && next.error).toBe('login_throttled')
   })
 
   it('refuses a password attempt with 503 when the throttle store fails, without checking the password', async () => {
@@ -719,7 +740,7 @@ describe('authenticate', () => {
     const failing: Stores = {
       ...stores,
       users: { ...stores.users, find: stores.users.find.bind(stores.users), verifyPassword: () => ((checked = true), false) },
-      loginThrottle: { lockedFor: () => Promise.reject(new Error('down')), fail: () => false, clear: () => {} },
+      loginThrottle: { begin: () => Promise.reject(new Error('down')), settle: () => false },
     }
     const decision = await authenticate(request('/rest/api', basic('alice', 'secret')), config, failing, { now: () => now })
     expect(decision.kind === 'deny' && [decision.status, decision.error]).toEqual([503, 'store_unavailable'])

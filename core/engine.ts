@@ -32,7 +32,7 @@ export interface EngineOptions {
   /** For identity-provider calls (JWKS, introspection). Defaults to the global `fetch`. Unused with `providers`, which hold their own. */
   readonly fetch?: typeof fetch
   /**
-   * Provider state kept between calls (key sets, caches, the login throttle), from
+   * Provider state kept between calls (key sets, caches, the login throttle of stores without one), from
    * `createProviders`; a fresh one per call by default. It keeps the `fetch` and clock it
    * was made with: give it the same clock as `now`.
    */

@@ -12,7 +12,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { hashToken } from '../core/tokens/format.ts'
-import type { AuditRecord, AuditStore, LockoutPolicy, LoginThrottleStore, RateLimitStore, TokenRecord, TokenStore, UserStore } from './types.ts'
+import type { AttemptOutcome, AuditRecord, AuditStore, LockoutPolicy, LoginThrottleStore, RateLimitStore, TokenRecord, TokenStore, UserStore } from './types.ts'
 
 /** The stores under test. */
 export interface ContractStores {
@@ -230,64 +230,87 @@ export function storeContract(name: string, factory: StoreFactory): void {
       const policy: LockoutPolicy = { maxFailures: 3, windowMs: 60_000, lockMs: 300_000 }
       const keys = ['user:alice', 'client:192.0.2.1']
       let throttle: LoginThrottleStore
+      let attempts = 0
       beforeEach((context) => {
         if (!stores.loginThrottle) return context.skip()
         throttle = stores.loginThrottle
       })
+      /** One attempt through the throttle: undefined when `begin` refused it, else whether settling it locked a key. */
+      const attempt = async (outcome: AttemptOutcome, at: number, on: readonly string[] = keys): Promise<boolean | undefined> => {
+        const id = `attempt-${++attempts}`
+        if ((await throttle.begin(on, id, policy, at)) > 0) return undefined
+        return throttle.settle(on, id, outcome, policy, at)
+      }
 
       it('locks every key of an attempt at the maxFailures-th failure in the window, for lockMs', async () => {
-        expect(await throttle.lockedFor(keys, t0)).toBe(0)
-        expect(await throttle.fail(keys, policy, t0)).toBe(false)
-        expect(await throttle.fail(keys, policy, t0 + 1)).toBe(false)
-        expect(await throttle.lockedFor(keys, t0 + 1)).toBe(0)
-        expect(await throttle.fail(keys, policy, t0 + 2)).toBe(true)
-        expect(await throttle.lockedFor(keys, t0 + 2)).toBe(policy.lockMs)
-        expect(await throttle.lockedFor(['user:alice'], t0 + 2 + policy.lockMs - 1)).toBe(1)
-        expect(await throttle.lockedFor(['client:192.0.2.1'], t0 + 2 + policy.lockMs - 1)).toBe(1)
-        expect(await throttle.lockedFor(keys, t0 + 2 + policy.lockMs)).toBe(0)
+        expect(await attempt('failure', t0)).toBe(false)
+        expect(await attempt('failure', t0 + 1)).toBe(false)
+        expect(await attempt('failure', t0 + 2)).toBe(true)
+        expect(await throttle.begin(keys, 'late', policy, t0 + 2)).toBe(policy.lockMs)
+        expect(await throttle.begin(['user:alice'], 'late', policy, t0 + 2 + policy.lockMs - 1)).toBe(1)
+        expect(await throttle.begin(['client:192.0.2.1'], 'late', policy, t0 + 2 + policy.lockMs - 1)).toBe(1)
+        expect(await throttle.begin(keys, 'after', policy, t0 + 2 + policy.lockMs)).toBe(0)
       })
 
       it('slides: a failure stops counting once it is windowMs old', async () => {
-        await throttle.fail(keys, policy, t0)
-        await throttle.fail(keys, policy, t0 + 30_000)
-        expect(await throttle.fail(keys, policy, t0 + policy.windowMs)).toBe(false)
-        expect(await throttle.fail(keys, policy, t0 + policy.windowMs + 1)).toBe(true)
+        await attempt('failure', t0)
+        await attempt('failure', t0 + 30_000)
+        expect(await attempt('failure', t0 + policy.windowMs)).toBe(false)
+        expect(await attempt('failure', t0 + policy.windowMs + 1)).toBe(true)
       })
 
-      it('keeps keys apart, and an attempt waits for the longest lock among its keys', async () => {
-        for (let i = 0; i < 3; i++) await throttle.fail(['client:192.0.2.1'], policy, t0 + i)
-        await throttle.fail(['user:bob'], policy, t0 + 100)
-        expect(await throttle.lockedFor(['user:bob'], t0 + 100)).toBe(0)
-        expect(await throttle.lockedFor(['user:bob', 'client:192.0.2.1'], t0 + 100)).toBe(policy.lockMs + 2 - 100)
-        expect(await throttle.fail(['user:bob'], policy, t0 + 200)).toBe(false)
-        expect(await throttle.fail(['user:bob'], policy, t0 + 201)).toBe(true)
-        expect(await throttle.lockedFor(['user:bob', 'client:192.0.2.1'], t0 + 201)).toBe(policy.lockMs)
+      it('keeps keys apart, and refuses an attempt for the longest lock among its keys', async () => {
+        for (let i = 0; i < 3; i++) await attempt('failure', t0 + i, ['client:192.0.2.1'])
+        expect(await attempt('failure', t0 + 100, ['user:bob'])).toBe(false)
+        expect(await throttle.begin(['user:bob', 'client:192.0.2.1'], 'x', policy, t0 + 100)).toBe(policy.lockMs + 2 - 100)
+        expect(await attempt('failure', t0 + 200, ['user:bob'])).toBe(false)
+        expect(await attempt('failure', t0 + 201, ['user:bob'])).toBe(true)
+        expect(await throttle.begin(['user:bob', 'client:192.0.2.1'], 'y', policy, t0 + 201)).toBe(policy.lockMs)
       })
 
-      it('clear forgets failures but not a lock in force', async () => {
-        await throttle.fail(['user:alice'], policy, t0)
-        await throttle.fail(['user:alice'], policy, t0 + 1)
-        await throttle.clear('user:alice')
-        expect(await throttle.fail(['user:alice'], policy, t0 + 2)).toBe(false)
-        expect(await throttle.fail(['user:alice'], policy, t0 + 3)).toBe(false)
-        expect(await throttle.fail(['user:alice'], policy, t0 + 4)).toBe(true)
-        await throttle.clear('user:alice')
-        expect(await throttle.lockedFor(['user:alice'], t0 + 5)).toBe(policy.lockMs - 1)
-        await throttle.clear('user:nobody')
+      it("clears the username's failures on a success, not the client's, and never a lock", async () => {
+        await attempt('failure', t0)
+        await attempt('failure', t0 + 1)
+        expect(await attempt('success', t0 + 2)).toBe(false)
+        // The username starts again; the client address still has two failures.
+        expect(await attempt('failure', t0 + 3, ['user:alice'])).toBe(false)
+        expect(await attempt('failure', t0 + 4, ['client:192.0.2.1'])).toBe(true)
+        expect(await throttle.begin(keys, 'locked', policy, t0 + 5)).toBe(policy.lockMs - 1)
+      })
+
+      it('does not count a void attempt', async () => {
+        for (let i = 0; i < 5; i++) expect(await attempt('void', t0 + i)).toBe(false)
+        expect(await attempt('failure', t0 + 5)).toBe(false)
       })
 
       it('starts counting again after a lock, and locks again at maxFailures', async () => {
-        for (let i = 0; i < 3; i++) await throttle.fail(keys, policy, t0 + i)
+        for (let i = 0; i < 3; i++) await attempt('failure', t0 + i)
         const after = t0 + 2 + policy.lockMs
-        expect(await throttle.fail(keys, policy, after)).toBe(false)
-        expect(await throttle.fail(keys, policy, after + 1)).toBe(false)
-        expect(await throttle.fail(keys, policy, after + 2)).toBe(true)
-        expect(await throttle.lockedFor(keys, after + 2)).toBe(policy.lockMs)
+        expect(await attempt('failure', after)).toBe(false)
+        expect(await attempt('failure', after + 1)).toBe(false)
+        expect(await attempt('failure', after + 2)).toBe(true)
       })
 
-      it('counts parallel failures exactly: one lock per maxFailures of them', async () => {
-        const locked = await Promise.all(Array.from({ length: 12 }, () => throttle.fail(['user:alice'], policy, t0)))
-        expect(locked.filter(Boolean)).toHaveLength(4)
+      it('counts an attempt in progress: no more than maxFailures go ahead at once, and they free their place', async () => {
+        const begun = await Promise.all(Array.from({ length: 8 }, (_, i) => throttle.begin(keys, `parallel-${i}`, policy, t0)))
+        expect(begun.filter((wait) => wait === 0)).toHaveLength(3)
+        expect(begun.filter((wait) => wait > 0)).toEqual([1000, 1000, 1000, 1000, 1000])
+        const admitted = begun.flatMap((wait, i) => (wait === 0 ? [`parallel-${i}`] : []))
+        // A success clears the username's count and leaves the client's; a void attempt leaves both.
+        await throttle.settle(keys, admitted[0]!, 'success', policy, t0 + 1)
+        await throttle.settle(keys, admitted[1]!, 'void', policy, t0 + 1)
+        // The client address holds the third attempt still in progress: two more may go ahead.
+        expect(await throttle.begin(keys, 'next', policy, t0 + 2)).toBe(0)
+        expect(await throttle.begin(keys, 'last', policy, t0 + 2)).toBe(0)
+        expect(await throttle.begin(keys, 'one-too-many', policy, t0 + 2)).toBe(1000)
+      })
+
+      it('locks once when parallel attempts fail, and ignores the settling of attempts the lock cleared', async () => {
+        const ids = ['a', 'b', 'c']
+        for (const id of ids) expect(await throttle.begin(keys, id, policy, t0)).toBe(0)
+        const locked = await Promise.all(ids.map((id) => throttle.settle(keys, id, 'failure', policy, t0 + 1)))
+        expect(locked.filter(Boolean)).toHaveLength(1)
+        expect(await throttle.begin(keys, 'd', policy, t0 + 2)).toBe(policy.lockMs - 1)
       })
     })
   })

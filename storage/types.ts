@@ -109,31 +109,48 @@ export interface RateLimitStore {
 
 /** The lockout a {@link LoginThrottleStore} applies: `passwordLockout` in milliseconds. */
 export interface LockoutPolicy {
-  /** Failures within the window that lock a key. */
+  /** Failures within the window that lock a key; also the most attempts a key may have in progress. */
   readonly maxFailures: number
   readonly windowMs: number
   /** How long a lock lasts. */
   readonly lockMs: number
 }
 
+/** How a password attempt ended, for {@link LoginThrottleStore.settle}. */
+export type AttemptOutcome =
+  /** A wrong password: the attempt stays counted, and may lock its keys. */
+  | 'failure'
+  /** The right password: the attempt no longer counts, nor do the username's earlier failures. */
+  | 'success'
+  /** Neither (the provider did not answer, or refused our client): the attempt no longer counts. */
+  | 'void'
+
 /**
- * Failed password attempts per key (`user:<name>`, `client:<address>`), and the keys
- * they locked. The engine keeps them in its own process unless `stores.loginThrottle`
- * is set: a store shared by several instances (Redis, or a SQLite file in `shared`
- * mode) makes a lockout hold for all of them, where each process alone would allow
- * `maxFailures` guesses of its own.
+ * Failed password attempts per key (`user:<name>`, `client:<address>`), and the keys they
+ * locked. An attempt is reserved before its password is checked (`begin`) and counts as a
+ * failure until it is settled, so a burst of parallel guesses gets at most `maxFailures`
+ * checks, not one per request. The engine keeps the counts in its own process unless
+ * `stores.loginThrottle` is set: a store shared by several instances (Redis, a SQLite
+ * file) makes the lockout hold for all of them together.
  */
 export interface LoginThrottleStore {
-  /** Milliseconds until the last of `keys` unlocks, or 0 when none is locked at `now`. */
-  lockedFor(keys: readonly string[], now: number): Awaitable<number>
   /**
-   * Counts one failure against each key, in one atomic step: a key with
-   * `policy.maxFailures` failures within `policy.windowMs` is locked for `policy.lockMs`
-   * from `now` and its count starts again. Returns whether a key was locked.
+   * Reserves an attempt against every key, in one atomic step. Refused when a key is
+   * locked, or when a key's failures and attempts in progress within `policy.windowMs`
+   * already number `policy.maxFailures`. Returns 0 when the attempt may go ahead, else
+   * the milliseconds to wait: until the lock ends, or 1000 when only attempts in progress
+   * stand in the way.
    */
-  fail(keys: readonly string[], policy: LockoutPolicy, now: number): Awaitable<boolean>
-  /** Forgets a key's failures (a success clears the username's); a lock stays until it ends. */
-  clear(key: string): Awaitable<void>
+  begin(keys: readonly string[], attempt: string, policy: LockoutPolicy, now: number): Awaitable<number>
+  /**
+   * Settles an attempt `begin` let through, in one atomic step. `failure`: it stays
+   * counted, and a key whose failures and attempts in progress number `maxFailures` is
+   * locked for `policy.lockMs` from `now`, its count starting again. `success`: the first
+   * key's (the username's) count is cleared and the attempt leaves the others. `void`: the
+   * attempt leaves every key. An attempt a lock or a success already cleared changes
+   * nothing. Returns whether a key was locked.
+   */
+  settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, policy: LockoutPolicy, now: number): Awaitable<boolean>
 }
 
 /** What happened, as the audit log counts it. */

@@ -21,23 +21,28 @@ export async function authenticatePassword(
   providers: Providers,
   now: number,
 ): Promise<MethodResult> {
+  // A clock that reads NaN would make every lock look ended: refuse (503) rather than let guesses through.
+  if (!Number.isFinite(now)) throw new TypeError(`login throttle: the clock read ${now}`)
   const throttle = stores.loginThrottle ?? providers.throttle
   const keys = throttleKeys(name, client)
-  const wait = await throttle.lockedFor(keys, now)
+  const policy = lockoutOf(config)
+  const attempt = crypto.randomUUID()
+  const wait = await throttle.begin(keys, attempt, policy, now)
   if (wait > 0) return { ok: false, error: 'login_throttled', headers: { 'retry-after': String(Math.ceil(wait / 1000)) } }
-  const result = providers.passwordGrant ? await viaProvider(name, password, providers, stores) : await locally(name, password, stores)
-  if (result.ok) await throttle.clear(keys[0]!)
-  else if (result.error === 'password_invalid' && (!providers.passwordGrant || result.countsAsFailure) && (await throttle.fail(keys, lockoutOf(config), now))) {
+  let result: MethodResult
+  try {
+    result = providers.passwordGrant ? await viaProvider(name, password, providers, stores) : await locally(name, password, stores)
+  } catch (error) {
+    // A provider or store that failed says nothing about the password: the attempt is void, the request a 503.
+    await throttle.settle(keys, attempt, 'void', policy, now)
+    throw error
+  }
+  const outcome = result.ok ? 'success' : result.error === 'password_invalid' && (!providers.passwordGrant || result.countsAsFailure) ? 'failure' : 'void'
+  if ((await throttle.settle(keys, attempt, outcome, policy, now)) && !result.ok) {
     return { ...result, detail: `${result.detail ?? 'wrong credentials'}; attempts locked for ${config.passwordLockout.lockSeconds} s` }
   }
   return result
 }
-
-const lockoutOf = ({ passwordLockout: { maxFailures, windowSeconds, lockSeconds } }: Config): LockoutPolicy => ({
-  maxFailures,
-  windowMs: windowSeconds * 1000,
-  lockMs: lockSeconds * 1000,
-})
 
 async function locally(name: string, password: string, stores: Stores): Promise<MethodResult> {
   const user = await stores.users.find(name)
@@ -57,3 +62,9 @@ async function viaProvider(name: string, password: string, providers: Providers,
   if (!user.active) return { ok: false, error: 'password_invalid', detail: 'user inactive' }
   return { ok: true, user, via: 'rest-sso' }
 }
+
+const lockoutOf = ({ passwordLockout: { maxFailures, windowSeconds, lockSeconds } }: Config): LockoutPolicy => ({
+  maxFailures,
+  windowMs: windowSeconds * 1000,
+  lockMs: lockSeconds * 1000,
+})

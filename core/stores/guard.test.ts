@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import type { HostTokenVerifier, RateLimitStore, Stores, TokenRecord, TokenStore, User, UserDirectory } from '../../storage/types.ts'
+import type { HostTokenVerifier, LoginThrottleStore, RateLimitStore, Stores, TokenRecord, TokenStore, User, UserDirectory } from '../../storage/types.ts'
 import { memoryStores, type MemoryStores } from '../../storage/memory/index.ts'
 import { createPortcullis } from '../portcullis.ts'
 import type { ConfigInput } from '../config/schema.ts'
@@ -173,9 +173,9 @@ describe('guarded stores', () => {
   it('bounds each call of the login throttle by timeoutMs', async () => {
     const hang = () => new Promise<never>(() => {})
     const throttle = memory.loginThrottle
-    const plans = [
-      { lockedFor: hang, fail: throttle.fail.bind(throttle), clear: throttle.clear.bind(throttle) },
-      { lockedFor: throttle.lockedFor.bind(throttle), fail: hang, clear: throttle.clear.bind(throttle) },
+    const plans: LoginThrottleStore[] = [
+      { begin: hang, settle: throttle.settle.bind(throttle) },
+      { begin: throttle.begin.bind(throttle), settle: hang },
     ]
     await memory.users.add({ username: 'carol', password: 'carol-pw' })
     for (const loginThrottle of plans) {

@@ -213,7 +213,7 @@ export function guardStores(stores: Stores, config: Config): Stores {
     ...(stores.audit && { audit: { append: t(stores.audit.append, stores.audit), query: t(stores.audit.query, stores.audit), prune: t(stores.audit.prune, stores.audit) } }),
     ...(stores.rateLimit && { rateLimit: { consume: t(stores.rateLimit.consume, stores.rateLimit) } }),
     ...(stores.loginThrottle && {
-      loginThrottle: { lockedFor: t(stores.loginThrottle.lockedFor, stores.loginThrottle), fail: t(stores.loginThrottle.fail, stores.loginThrottle), clear: t(stores.loginThrottle.clear, stores.loginThrottle) },
+      loginThrottle: { begin: t(stores.loginThrottle.begin, stores.loginThrottle), settle: t(stores.loginThrottle.settle, stores.loginThrottle) },
     }),
     ...(stores.hostTokens && { hostTokens: bounded(stores.hostTokens, deadlines) }),
     ...(stores.hostOAuthTokens && { hostOAuthTokens: bounded(stores.hostOAuthTokens, deadlines) }),

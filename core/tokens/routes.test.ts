@@ -199,7 +199,8 @@ describe('token API routes', () => {
     })
 
     it('never exceeds maxPerUser with parallel requests', async () => {
-      setup({ apiTokens: { maxPerUser: 3 } })
+      // Twelve password checks at once: more than the login throttle lets run together by default.
+      setup({ apiTokens: { maxPerUser: 3 }, passwordLockout: { maxFailures: 12 } })
       const outcomes = await Promise.all(
         Array.from({ length: 12 }, (_, i) => call('POST', '/rest/auth/1/token', { as: 'alice', body: { name: `t${i}`, validity: '6m' } })),
       )

@@ -1,5 +1,5 @@
 import type {
-  AuditQuery, AuditRecord, AuditRetention, AuditStore, LockoutPolicy, LoginThrottleStore,
+  AttemptOutcome, AuditQuery, AuditRecord, AuditRetention, AuditStore, LockoutPolicy, LoginThrottleStore,
   RateLimitResult, RateLimitStore, SeedUser, TokenRecord, TokenStore, User, UserStore,
 } from 'portcullis'
 import type { ContractStores } from 'portcullis/storage/contract'
@@ -36,14 +36,12 @@ export class MyRateLimitStore implements RateLimitStore {
   async consume(key: string, limit: number, windowMs: number, now: number): Promise<RateLimitResult> { throw new Error('todo') }
 }
 
-/** Optional: failed passwords shared by your instances. Without it, each process counts its own. */
+/** Optional: password attempts shared by your instances. Without it, each process counts its own. */
 export class MyLoginThrottleStore implements LoginThrottleStore {
-  /** Milliseconds until the last of the keys unlocks; 0 when none is locked. */
-  async lockedFor(keys: readonly string[], now: number): Promise<number> { throw new Error('todo') }
-  /** In ONE atomic step per call: record a failure per key; at maxFailures within windowMs, lock the key for lockMs and restart its count. */
-  async fail(keys: readonly string[], policy: LockoutPolicy, now: number): Promise<boolean> { throw new Error('todo') }
-  /** Forget the key's failures; a lock in force stays. */
-  async clear(key: string): Promise<void> { throw new Error('todo') }
+  /** In ONE atomic step: 0 and the attempt reserved on every key, or ms to wait (a lock, or maxFailures attempts already counted). */
+  async begin(keys: readonly string[], attempt: string, policy: LockoutPolicy, now: number): Promise<number> { throw new Error('todo') }
+  /** In ONE atomic step: a failure stays counted and may lock; a success clears the first key; void only drops the attempt. */
+  async settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, policy: LockoutPolicy, now: number): Promise<boolean> { throw new Error('todo') }
 }
 
 /** The audit log. */

@@ -23,8 +23,8 @@ async function newToken(): Promise<{ token: string; id: string }> {
   return { token, id }
 }
 
-async function call(port: number, token: string, scheme = 'Bearer'): Promise<number> {
-  const response = await fetch(`http://127.0.0.1:${port}/rest/api/2/myself`, { headers: { authorization: `${scheme} ${token}` } })
+async function call(port: number, token: string, scheme = 'Bearer', client = '192.0.2.1'): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}/rest/api/2/myself`, { headers: { authorization: `${scheme} ${token}`, 'x-forwarded-for': client } })
   await response.text()
   return response.status
 }
@@ -78,11 +78,21 @@ describe('redis stores across host instances', () => {
   })
 
   it('locks a username after maxFailures failed passwords in all, alternating between the instances', async () => {
-    const wrong = btoa('alice:wrong')
+    await stores.users.add({ username: 'bob', password: 'pw' })
+    const wrong = btoa('bob:wrong')
+    // Each guess from another address: only the username's count can lock.
     const statuses: number[] = []
-    for (let i = 0; i < 6; i++) statuses.push(await call(hosts[i % 2]!.port, wrong, 'Basic'))
+    for (let i = 0; i < 6; i++) statuses.push(await call(hosts[i % 2]!.port, wrong, 'Basic', `198.51.100.${i}`))
     // Per instance, 4 failures each would allow 8 guesses; together they allow 4.
     expect(statuses).toEqual([401, 401, 401, 401, 429, 429])
-    expect(await call(hosts[0]!.port, btoa('alice:pw'), 'Basic')).toBe(429)
+    expect(await call(hosts[0]!.port, btoa('bob:pw'), 'Basic', '198.51.100.99')).toBe(429)
+  })
+
+  it('checks at most maxFailures passwords of a burst spread over both instances', async () => {
+    await stores.users.add({ username: 'carol', password: 'pw' })
+    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => call(hosts[i % 2]!.port, btoa(`carol:guess-${i}`), 'Basic', '203.0.113.7')))
+    expect(count(statuses, 401)).toBe(4)
+    expect(count(statuses, 429)).toBe(16)
+    expect(await call(hosts[1]!.port, btoa('carol:pw'), 'Basic', '203.0.113.8')).toBe(429)
   })
 })

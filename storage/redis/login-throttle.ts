@@ -1,18 +1,19 @@
-import { randomBytes } from 'node:crypto'
-import type { LockoutPolicy, LoginThrottleStore } from '../types.ts'
+import type { AttemptOutcome, LockoutPolicy, LoginThrottleStore } from '../types.ts'
+import { busyWaitMs } from '../../core/policy/login-throttle.ts'
 import type { RedisClient } from './client.ts'
 import type { RedisKeys } from './keys.ts'
 import { expiryGraceMs } from './rate-limit.ts'
-import { loginFailScript } from './scripts/login-fail.ts'
+import { beginAttemptScript, settleAttemptScript } from './scripts/login-attempt.ts'
 import { runScript } from './scripts/run.ts'
 
 /**
  * The login throttle in Redis, shared by every instance on it: behind a load balancer a
- * username or client address is locked after `maxFailures` failures in all, not
- * `maxFailures` per instance. A key's failures are a sorted set and its lock a string
- * holding the unlock time; both expire on their own (see {@link loginFailScript}). All
- * keys sit under one hash tag, so an attempt's keys are read and written in one call on a
- * Redis Cluster too.
+ * username or client address gets `maxFailures` password checks in all, however the
+ * attempts are spread and however many arrive at once, not `maxFailures` per instance.
+ * An attempt costs two calls, each one Lua script: `begin` before the password is
+ * checked and `settle` after (see {@link beginAttemptScript}). Every key expires on its
+ * own, and all sit under one hash tag, so an attempt's keys are read and written in one
+ * call on a Redis Cluster too (password checks are too slow to make that slot hot).
  *
  * Times come from the caller's clock (`now`), as for the rate limit: instances sharing a
  * Redis should keep their clocks in sync.
@@ -20,39 +21,33 @@ import { runScript } from './scripts/run.ts'
 export class RedisLoginThrottleStore implements LoginThrottleStore {
   readonly #redis: RedisClient
   readonly #keys: RedisKeys
-  // Failure members must be unique across instances and calls: an instance tag and a counter.
-  readonly #instance = randomBytes(6).toString('base64url')
-  #counter = 0
 
   constructor(redis: RedisClient, keys: RedisKeys) {
     this.#redis = redis
     this.#keys = keys
   }
 
-  async lockedFor(keys: readonly string[], now: number): Promise<number> {
-    const values = await this.#redis.mget(...keys.map(this.#keys.loginLock))
-    let wait = 0
-    for (const [i, value] of values.entries()) {
-      if (value === null) continue
-      const until = Number(value)
-      // Fail closed: a lock that cannot be read is an error (503), never an unlocked key.
-      if (!Number.isFinite(until)) throw new TypeError(`login throttle: ${this.#keys.loginLock(keys[i]!)} holds ${JSON.stringify(value)}, not a time`)
-      wait = Math.max(wait, until - now)
-    }
-    return wait
+  async begin(keys: readonly string[], attempt: string, { maxFailures, windowMs }: LockoutPolicy, now: number): Promise<number> {
+    finite({ maxFailures, windowMs, now })
+    const reply = (await runScript(this.#redis, beginAttemptScript, this.#redisKeys(keys), [maxFailures, now - windowMs, now, attempt, Math.ceil(windowMs) + expiryGraceMs])) as [number, string?]
+    if (reply[0] === 1) return Number(reply[1]) - now
+    return reply[0] === 2 ? busyWaitMs : 0
   }
 
-  async fail(keys: readonly string[], { maxFailures, windowMs, lockMs }: LockoutPolicy, now: number): Promise<boolean> {
-    if (![maxFailures, windowMs, lockMs, now].every(Number.isFinite)) {
-      throw Object.assign(new TypeError('login throttle: maxFailures, windowMs, lockMs and now must be finite numbers'), { code: 'ERR_PORTCULLIS_THROTTLE_ARGUMENT' })
-    }
-    const redisKeys = keys.flatMap((key) => [this.#keys.loginFailures(key), this.#keys.loginLock(key)])
-    const member = `${this.#instance}${(this.#counter++).toString(36)}`
-    const args = [maxFailures, now - windowMs, now, now + lockMs, Math.ceil(lockMs) + expiryGraceMs, Math.ceil(windowMs) + expiryGraceMs, member]
-    return (await runScript(this.#redis, loginFailScript, redisKeys, args)) === 1
+  async settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, { maxFailures, windowMs, lockMs }: LockoutPolicy, now: number): Promise<boolean> {
+    finite({ maxFailures, windowMs, lockMs, now })
+    const args = [outcome, maxFailures, now - windowMs, attempt, now + lockMs, Math.ceil(lockMs) + expiryGraceMs]
+    return (await runScript(this.#redis, settleAttemptScript, this.#redisKeys(keys), args)) === 1
   }
 
-  async clear(key: string): Promise<void> {
-    await this.#redis.del(this.#keys.loginFailures(key))
+  #redisKeys(keys: readonly string[]): string[] {
+    return keys.flatMap((key) => [this.#keys.loginAttempts(key), this.#keys.loginLock(key)])
+  }
+}
+
+/** Refuses numbers the scripts cannot use: a NaN clock must not read as "not locked". */
+function finite(values: Record<string, number>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (!Number.isFinite(value)) throw Object.assign(new TypeError(`login throttle: ${name} must be a finite number, got ${value}`), { code: 'ERR_PORTCULLIS_THROTTLE_ARGUMENT' })
   }
 }

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { LoginThrottle } from '../../core/policy/login-throttle.ts'
 import { hashToken } from '../../core/tokens/format.ts'
 import { storeContract } from '../contract.ts'
 import type { AuditRecord, TokenRecord } from '../types.ts'
@@ -18,6 +19,7 @@ import type { SqliteDriver } from './driver.ts'
 import { SqliteStoreError } from './errors.ts'
 import { applicationId, migrate, migrations, schemaVersion } from './schema/migrations.ts'
 import { auditQuerySql, batchSize, defaultCommitDelayMs } from './audit.ts'
+import { SqliteLoginThrottleStore } from './login-throttle.ts'
 import { openSqliteStores, type SqliteStores, type SqliteStoresOptions } from './stores.ts'
 
 /** A fresh directory under the system's temporary directory. */
@@ -39,10 +41,11 @@ const fingerprint = (path: string) => createHash('sha256').update(readFileSync(p
 
 /** Registers the store contract and the file tests for one driver. */
 export function sqliteSuite(name: string, driver: SqliteDriver): void {
-  for (const rateLimit of ['local', 'shared'] as const) {
-    storeContract(`sqlite (${name}, rate limit ${rateLimit})`, async () => {
+  // Rate limit and login throttle both in the process, then both in the file.
+  for (const mode of ['local', 'shared'] as const) {
+    storeContract(`sqlite (${name}, rate limit and login throttle ${mode})`, async () => {
       const dir = tempDir()
-      const stores = openSqliteStores({ path: join(dir, 'store.sqlite'), driver, passwordIterations: 1000, rateLimit })
+      const stores = openSqliteStores({ path: join(dir, 'store.sqlite'), driver, passwordIterations: 1000, rateLimit: mode, loginThrottle: mode })
       return {
         stores,
         close: async () => {
@@ -139,6 +142,15 @@ export function sqliteSuite(name: string, driver: SqliteDriver): void {
 
     it('refuses a rate-limit mode it does not know', () => {
       expect(() => openStores(path, { rateLimit: 'global' as 'local' })).toThrow('rateLimit: expected "local" or "shared"')
+    })
+
+    it('keeps login attempts in the file by default, in the process with loginThrottle local', () => {
+      expect(openStores().loginThrottle).toBeInstanceOf(SqliteLoginThrottleStore)
+      expect(openStores(path, { loginThrottle: 'local' }).loginThrottle).toBeInstanceOf(LoginThrottle)
+    })
+
+    it('refuses a login-throttle mode it does not know', () => {
+      expect(() => openStores(path, { loginThrottle: 'global' as 'local' })).toThrow('loginThrottle: expected "local" or "shared"')
     })
 
     describe('audit group commit', () => {

@@ -1,86 +1,113 @@
-import type { LockoutPolicy, LoginThrottleStore } from '../types.ts'
+import { busyWaitMs } from '../../core/policy/login-throttle.ts'
+import type { AttemptOutcome, LockoutPolicy, LoginThrottleStore } from '../types.ts'
 import type { SqliteConnection } from './driver.ts'
 import type { Transaction } from './transaction.ts'
 
 const sweepEvery = 4096
 
 /**
- * The login throttle in SQLite (`rateLimit: 'shared'`), so a lockout holds for every
- * process sharing the file: one row per failure still in its window, and one per lock.
- * A key holds fewer than `maxFailures` rows, as reaching it turns them into a lock, so
- * counting them is a short index range.
+ * The login throttle in SQLite (`loginThrottle: 'shared'`, the default), so one count and
+ * one lockout hold for every process sharing the file, and across restarts: one row per
+ * attempt (in progress, or a failure still in its window) and one per lock. `begin`
+ * refuses a key's `maxFailures`-th attempt and a failure that reaches it turns the rows
+ * into a lock, so a key holds at most `maxFailures` rows: counting them is a short range.
  *
- * `fail` expires, records, counts and locks in one `BEGIN IMMEDIATE` transaction, so
- * parallel failures, from any process, lock a key exactly at each `maxFailures`-th.
- * `lockedFor` is a read and takes no write lock: a locked-out client's flood of attempts,
- * each one a `lockedFor`, never queues behind the writers. Failures of keys idle for a
- * window and ended locks are swept every few thousand failures.
+ * `begin` and `settle` each run in one `BEGIN IMMEDIATE` transaction: checking, counting
+ * and recording cannot interleave with another connection's, so processes sharing the
+ * file never let more than `maxFailures` attempts at a key through at once, and parallel
+ * failures lock it exactly once. An attempt is recorded before its password is checked,
+ * so one whose process died before settling it counts as a failure until it leaves the
+ * window. Ended locks of the keys a call touches are deleted as it goes; attempts out of
+ * every window and all ended locks are swept every few thousand calls.
  *
  * @example
  * ```ts
- * const { loginThrottle } = openSqliteStores({ path: 'auth.sqlite', driver: betterSqlite3, rateLimit: 'shared' })
- * loginThrottle.fail(['user:alice'], { maxFailures: 5, windowMs: 60_000, lockMs: 300_000 }, Date.now())
+ * const { loginThrottle } = openSqliteStores({ path: 'auth.sqlite', driver: betterSqlite3 })
+ * const policy = { maxFailures: 5, windowMs: 60_000, lockMs: 300_000 }
+ * if (loginThrottle.begin(['user:alice'], id, policy, Date.now()) === 0) {
+ *   loginThrottle.settle(['user:alice'], id, passwordOk ? 'success' : 'failure', policy, Date.now())
+ * }
  * ```
  */
 export class SqliteLoginThrottleStore implements LoginThrottleStore {
   readonly #transaction: Transaction
+  readonly #unlock
   readonly #lockOf
   readonly #expire
-  readonly #unlock
-  readonly #record
   readonly #count
+  readonly #record
+  readonly #has
+  readonly #forgetAttempt
   readonly #forget
   readonly #lock
-  readonly #sweepFailures
+  readonly #sweepAttempts
   readonly #sweepLocks
   #calls = 0
 
   constructor(db: SqliteConnection, transaction: Transaction) {
     this.#transaction = transaction
-    this.#lockOf = db.prepare('SELECT until FROM login_locks WHERE key = ?')
-    this.#expire = db.prepare('DELETE FROM login_failures WHERE key = ? AND at <= ?')
     this.#unlock = db.prepare('DELETE FROM login_locks WHERE key = ? AND until <= ?')
-    this.#record = db.prepare('INSERT INTO login_failures (key, at) VALUES (?, ?)')
-    this.#count = db.prepare('SELECT count(*) AS n FROM login_failures WHERE key = ?')
-    this.#forget = db.prepare('DELETE FROM login_failures WHERE key = ?')
+    this.#lockOf = db.prepare('SELECT until FROM login_locks WHERE key = ?')
+    this.#expire = db.prepare('DELETE FROM login_attempts WHERE key = ? AND at <= ?')
+    this.#count = db.prepare('SELECT count(*) AS n FROM login_attempts WHERE key = ?')
+    // An attempt id begun twice is one attempt, as Redis's sorted set has it.
+    this.#record = db.prepare('INSERT OR REPLACE INTO login_attempts (key, attempt, at) VALUES (?, ?, ?)')
+    this.#has = db.prepare('SELECT 1 AS found FROM login_attempts WHERE key = ? AND attempt = ?')
+    this.#forgetAttempt = db.prepare('DELETE FROM login_attempts WHERE key = ? AND attempt = ?')
+    this.#forget = db.prepare('DELETE FROM login_attempts WHERE key = ?')
     this.#lock = db.prepare('INSERT OR REPLACE INTO login_locks (key, until) VALUES (?, ?)')
-    this.#sweepFailures = db.prepare('DELETE FROM login_failures WHERE at <= ?')
+    this.#sweepAttempts = db.prepare('DELETE FROM login_attempts WHERE at <= ?')
     this.#sweepLocks = db.prepare('DELETE FROM login_locks WHERE until <= ?')
   }
 
-  lockedFor(keys: readonly string[], now: number): number {
-    let wait = 0
-    for (const key of keys) {
-      const lock = this.#lockOf.get(key)
-      if (lock) wait = Math.max(wait, Number(lock.until) - now)
-    }
-    return wait
-  }
-
-  fail(keys: readonly string[], { maxFailures, windowMs, lockMs }: LockoutPolicy, now: number): boolean {
+  begin(keys: readonly string[], attempt: string, { maxFailures, windowMs }: LockoutPolicy, now: number): number {
     const since = now - windowMs
-    const sweep = ++this.#calls % sweepEvery === 0
     return this.#transaction(() => {
-      if (sweep) {
-        this.#sweepFailures.run(since)
-        this.#sweepLocks.run(now)
+      this.#sweep(since, now)
+      let wait = 0
+      for (const key of keys) {
+        this.#unlock.run(key, now)
+        const lock = this.#lockOf.get(key)
+        if (lock) wait = Math.max(wait, Number(lock.until) - now)
       }
-      let locked = false
+      if (wait > 0) return wait
       for (const key of keys) {
         this.#expire.run(key, since)
-        this.#unlock.run(key, now)
-        this.#record.run(key, now)
-        if (Number(this.#count.get(key)!.n) >= maxFailures) {
-          this.#forget.run(key)
-          this.#lock.run(key, now + lockMs)
-          locked = true
-        }
+        if (Number(this.#count.get(key)!.n) >= maxFailures) return busyWaitMs
       }
+      for (const key of keys) this.#record.run(key, attempt, now)
+      return 0
+    })
+  }
+
+  settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, { maxFailures, windowMs, lockMs }: LockoutPolicy, now: number): boolean {
+    const since = now - windowMs
+    return this.#transaction(() => {
+      this.#sweep(since, now)
+      let locked = false
+      keys.forEach((key, i) => {
+        this.#unlock.run(key, now)
+        // A success clears the username's earlier failures too.
+        if (outcome === 'success' && i === 0) this.#forget.run(key)
+        else if (outcome !== 'failure') this.#forgetAttempt.run(key, attempt)
+        // An attempt a lock or a success already cleared changes nothing.
+        else if (this.#has.get(key, attempt)) {
+          this.#expire.run(key, since)
+          if (Number(this.#count.get(key)!.n) >= maxFailures) {
+            this.#forget.run(key)
+            this.#lock.run(key, now + lockMs)
+            locked = true
+          }
+        }
+      })
       return locked
     })
   }
 
-  clear(key: string): void {
-    this.#transaction(() => this.#forget.run(key))
+  /** Every few thousand calls, inside the call's transaction: attempts out of its window, ended locks. */
+  #sweep(since: number, now: number): void {
+    if (++this.#calls % sweepEvery !== 0) return
+    this.#sweepAttempts.run(since)
+    this.#sweepLocks.run(now)
   }
 }

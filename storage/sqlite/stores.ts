@@ -24,13 +24,20 @@ export interface SqliteStoresOptions extends OpenDatabaseOptions {
   /** The host's native OAuth access tokens (`hostTokens.oauth`). */
   readonly hostOAuthTokens?: HostTokenVerifier
   /**
-   * Where rate-limit counters and failed-password counts (login lockouts) live. `local`
-   * (the default): in this process, exact for it, reset by a restart, as Kong's `local`
-   * policy; processes sharing the file each count their own. `shared`: in the file, exact
-   * across every process that shares it, at the cost of a write transaction per request
-   * and per failed password (run several hosts on Redis instead).
+   * Where rate-limit counters live. `local` (the default): in this process, exact for it,
+   * reset by a restart, as Kong's `local` policy; processes sharing the file each count
+   * their own. `shared`: in the file, exact across every process that shares it, at the
+   * cost of a write transaction per request (run several hosts on Redis instead).
    */
   readonly rateLimit?: 'local' | 'shared'
+  /**
+   * Where password attempts and login lockouts are counted. `shared` (the default): in
+   * the file, so every process sharing it, and a restart, keep one count, and parallel
+   * guesses spread over processes get `maxFailures` checks in all. It costs two write
+   * transactions per password attempt only, not per request. `local`: in this process,
+   * each process counting its own.
+   */
+  readonly loginThrottle?: 'local' | 'shared'
   /** The audit log's commit window (`commitDelayMs`) and how it reports a write the file refused. */
   readonly audit?: SqliteAuditOptions
   /**
@@ -71,6 +78,8 @@ export interface SqliteStores extends Stores {
 export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
   const sharing = options.rateLimit ?? 'local'
   if (sharing !== 'local' && sharing !== 'shared') throw new TypeError('rateLimit: expected "local" or "shared"')
+  const throttling = options.loginThrottle ?? 'shared'
+  if (throttling !== 'local' && throttling !== 'shared') throw new TypeError('loginThrottle: expected "local" or "shared"')
   const checkpoints = options.checkpoints ?? 'background'
   if (checkpoints !== 'background' && checkpoints !== 'inline') throw new TypeError('checkpoints: expected "background" or "inline"')
   const db = openDatabase(options.path, options.driver, options)
@@ -82,7 +91,7 @@ export function openSqliteStores(options: SqliteStoresOptions): SqliteStores {
       tokens: new SqliteTokenStore(db, transaction),
       users: new SqliteUserStore(db, transaction, iterations === undefined ? {} : { iterations }),
       rateLimit: sharing === 'shared' ? new SqliteRateLimitStore(db, transaction) : new MemoryRateLimitStore(),
-      loginThrottle: sharing === 'shared' ? new SqliteLoginThrottleStore(db, transaction) : new LoginThrottle(),
+      loginThrottle: throttling === 'shared' ? new SqliteLoginThrottleStore(db, transaction) : new LoginThrottle(),
     }
     // Last: nothing after it may throw and leave the thread running.
     const onCheckpointError = options.onCheckpointError ?? ((error: unknown) => console.error('portcullis:', error))

@@ -1,6 +1,7 @@
 /**
  * A host process for the cross-instance test: a Node http server behind Portcullis with
- * rate limiting on and a lockout after 4 failed passwords, using the Redis stores of `PORTCULLIS_REDIS_PREFIX`. Prints its
+ * rate limiting on and a lockout after 4 failed passwords (the test, a trusted proxy on
+ * loopback, names each client in X-Forwarded-For), using the Redis stores of `PORTCULLIS_REDIS_PREFIX`. Prints its
  * port as one JSON line on stdout, then serves until SIGTERM.
  *
  * Run with `node --import tsx storage/redis/test-support/host.ts`.
@@ -22,7 +23,7 @@ const env = (name: string) => {
 const redis = new Redis(env('PORTCULLIS_REDIS_URL'), redisClientOptions())
 const stores = redisStores({ redis, prefix: env('PORTCULLIS_REDIS_PREFIX'), passwordIterations: 1000 })
 const portcullis = createPortcullis({
-  config: { rateLimit: { enabled: true, limit: Number(env('PORTCULLIS_RATE_LIMIT')), windowSeconds: 60 }, passwordLockout: { maxFailures: 4 } },
+  config: { rateLimit: { enabled: true, limit: Number(env('PORTCULLIS_RATE_LIMIT')), windowSeconds: 60 }, passwordLockout: { maxFailures: 4 }, network: { trustedProxies: ['127.0.0.1'] } },
   stores,
 })
 const server = createServer(

@@ -82,14 +82,18 @@ export const migrations: readonly string[] = [
   DROP INDEX audit_log_by_outcome;
   CREATE INDEX audit_log_by_outcome ON audit_log (outcome, time) WHERE outcome <> 'success';
   `,
-  // 3: the login throttle of `rateLimit: 'shared'`. A key may fail several times in one
-  // millisecond, so failures are told apart by rowid, not by (key, at).
+  // 3: the login throttle of `loginThrottle: 'shared'` (the default). An attempt is a row
+  // from `begin`, before its password is checked, until a success, a void outcome or a
+  // lock removes it or it leaves the window; its id tells apart attempts of one
+  // millisecond. A lock is a row until it ends.
   `
-  CREATE TABLE login_failures (
+  CREATE TABLE login_attempts (
     key TEXT NOT NULL,
-    at INTEGER NOT NULL
-  );
-  CREATE INDEX login_failures_by_key ON login_failures (key, at);
+    attempt TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (key, attempt)
+  ) WITHOUT ROWID;
+  CREATE INDEX login_attempts_by_time ON login_attempts (key, at);
 
   CREATE TABLE login_locks (
     key TEXT NOT NULL PRIMARY KEY,
