@@ -711,7 +711,32 @@ describe('authenticate', () => {
     expect(second.kind === 'deny' && [second.error, second.audit.detail]).toEqual(['password_invalid', 'wrong credentials; attempts locked for 60 s'])
     const locked = await attempt('alice:pw')
     expect(locked.kind === 'deny' && [locked.error, locked.headers['retry-after']]).toEqual(['login_throttled', '60'])
-    expect(await stores.loginThrottle.begin(['user:alice'], 'next', { maxFailures: 2, windowMs: 900_000, lockMs: 60_000 }, now)).toBe(60_000)
+    expect(await stores.loginThrottle.begin(['user:alice'], 'next', { maxFailures: 2, windowMs: 900_000, lockMs: 60_000, leaseMs: 5_000 }, now)).toBe(60_000)
+  })
+
+  it('counts guesses at a username and at its email address as one account', async () => {
+    const strict = loadConfig({ passwordLockout: { maxFailures: 2 } })
+    const providers = createProviders(strict)
+    const guess = (name: string, peer: string) => authenticate({ ...request('/rest/api', basic(name, 'wrong')), peer }, strict, stores, { now: () => now, providers })
+    expect((await guess('alice', '192.0.2.1')).kind).toBe('deny')
+    const second = await guess('ALICE@example.com', '192.0.2.2')
+    expect(second.kind === 'deny' && second.audit.detail).toBe('wrong credentials; attempts locked for 300 s')
+    const third = await guess('alice', '192.0.2.3')
+    expect(third.kind === 'deny' && third.error).toBe('login_throttled')
+  })
+
+  it('refuses a password attempt with 503 when the throttle store answers something other than a wait', async () => {
+    for (const answer of [Number.NaN, -5, undefined]) {
+      let checked = false
+      const odd: Stores = {
+        ...stores,
+        users: { find: (name) => stores.users.find(name), verifyPassword: () => ((checked = true), true) },
+        loginThrottle: { begin: () => answer as number, settle: () => false },
+      }
+      const decision = await authenticate(request('/rest/api', basic('alice', 'alice:pw')), config, odd, { now: () => now })
+      expect(decision.kind === 'deny' && [decision.status, decision.error]).toEqual([503, 'store_unavailable'])
+      expect(checked).toBe(false)
+    }
   })
 
   it('checks at most maxFailures passwords of a burst of parallel guesses', async () => {
@@ -729,7 +754,8 @@ describe('authenticate', () => {
     const guesses = Array.from({ length: 20 }, (_, i) => authenticate(request('/rest/api', basic('alice', `guess-${i}`)), strict, { ...stores, users }, { now: () => now, providers }))
     const decisions = await Promise.all(guesses)
     expect(checks).toBe(3)
-    expect(decisions.filter((d) => d.kind === 'deny' && d.error === 'login_throttled').map((d) => (d as Deny).headers['retry-after'])).toEqual(Array(17).fill('1'))
+    // Refused until the first place frees: at the latest when the first check's lease ends (providers.timeoutMs + 2 stores.timeoutMs).
+    expect(decisions.filter((d) => d.kind === 'deny' && d.error === 'login_throttled').map((d) => (d as Deny).headers['retry-after'])).toEqual(Array(17).fill('5'))
     // The three checked guesses failed: the third locked the username and the address.
     const next = await authenticate(request('/rest/api', basic('alice', 'alice:pw')), strict, stores, { now: () => now + 1000, providers })
     expect(next.kind === 'deny' && next.error).toBe('login_throttled')

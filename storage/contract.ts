@@ -227,7 +227,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     })
 
     describe('login throttle', () => {
-      const policy: LockoutPolicy = { maxFailures: 3, windowMs: 60_000, lockMs: 300_000 }
+      const policy: LockoutPolicy = { maxFailures: 3, windowMs: 60_000, lockMs: 300_000, leaseMs: 5_000 }
       const keys = ['user:alice', 'client:192.0.2.1']
       let throttle: LoginThrottleStore
       let attempts = 0
@@ -268,7 +268,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await throttle.begin(['user:bob', 'client:192.0.2.1'], 'y', policy, t0 + 201)).toBe(policy.lockMs)
       })
 
-      it("clears the username's failures on a success, not the client's, and never a lock", async () => {
+      it("forgets the username's failures on a success, not the client's, and never a lock", async () => {
         await attempt('failure', t0)
         await attempt('failure', t0 + 1)
         expect(await attempt('success', t0 + 2)).toBe(false)
@@ -291,21 +291,56 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await attempt('failure', after + 2)).toBe(true)
       })
 
-      it('counts an attempt in progress: no more than maxFailures go ahead at once, and they free their place', async () => {
+      it('holds a place for an attempt in progress: no more than maxFailures at once, until each ends', async () => {
         const begun = await Promise.all(Array.from({ length: 8 }, (_, i) => throttle.begin(keys, `parallel-${i}`, policy, t0)))
         expect(begun.filter((wait) => wait === 0)).toHaveLength(3)
-        expect(begun.filter((wait) => wait > 0)).toEqual([1000, 1000, 1000, 1000, 1000])
+        // The first place frees when the first lease ends, if not sooner.
+        expect(begun.filter((wait) => wait > 0)).toEqual(Array(5).fill(policy.leaseMs))
         const admitted = begun.flatMap((wait, i) => (wait === 0 ? [`parallel-${i}`] : []))
-        // A success clears the username's count and leaves the client's; a void attempt leaves both.
         await throttle.settle(keys, admitted[0]!, 'success', policy, t0 + 1)
         await throttle.settle(keys, admitted[1]!, 'void', policy, t0 + 1)
-        // The client address holds the third attempt still in progress: two more may go ahead.
         expect(await throttle.begin(keys, 'next', policy, t0 + 2)).toBe(0)
         expect(await throttle.begin(keys, 'last', policy, t0 + 2)).toBe(0)
-        expect(await throttle.begin(keys, 'one-too-many', policy, t0 + 2)).toBe(1000)
+        expect(await throttle.begin(keys, 'one-too-many', policy, t0 + 2)).toBe(policy.leaseMs - 2)
       })
 
-      it('locks once when parallel attempts fail, and ignores the settling of attempts the lock cleared', async () => {
+      it("keeps others' attempts in progress counted when one succeeds", async () => {
+        expect(await throttle.begin(keys, 'guess-1', policy, t0)).toBe(0)
+        expect(await throttle.begin(keys, 'guess-2', policy, t0)).toBe(0)
+        expect(await attempt('success', t0 + 1)).toBe(false)
+        expect(await throttle.begin(keys, 'guess-3', policy, t0 + 2)).toBe(0)
+        expect(await throttle.begin(keys, 'guess-4', policy, t0 + 2)).toBe(policy.leaseMs - 2)
+      })
+
+      it('frees the place of an attempt never settled once its lease ends', async () => {
+        for (const id of ['lost-1', 'lost-2', 'lost-3']) expect(await throttle.begin(keys, id, policy, t0)).toBe(0)
+        expect(await throttle.begin(keys, 'waiting', policy, t0 + policy.leaseMs - 1)).toBe(1)
+        expect(await throttle.begin(keys, 'freed', policy, t0 + policy.leaseMs)).toBe(0)
+      })
+
+      it('counts a failure whose lease ended, and no failure while a key is locked', async () => {
+        expect(await throttle.begin(keys, 'slow', policy, t0)).toBe(0)
+        expect(await attempt('failure', t0 + 1)).toBe(false)
+        expect(await attempt('failure', t0 + 2)).toBe(false)
+        expect(await throttle.settle(keys, 'slow', 'failure', policy, t0 + policy.leaseMs + 10)).toBe(true)
+
+        // An attempt outlives its lease; meanwhile three failures lock the username, for less than a window.
+        const brief: LockoutPolicy = { ...policy, lockMs: 10_000 }
+        const later = t0 + policy.lockMs + 1_000
+        const on = ['user:carol']
+        const fail = async (id: string, at: number) => (await throttle.begin(on, id, brief, at)) === 0 && throttle.settle(on, id, 'failure', brief, at)
+        expect(await throttle.begin(on, 'stuck', brief, later)).toBe(0)
+        for (let i = 0; i < 3; i++) await fail(`carol-${i}`, later + brief.leaseMs + i)
+        const locked = later + brief.leaseMs + 2
+        expect(await throttle.begin(on, 'refused', brief, locked)).toBe(brief.lockMs)
+        // Ending as a failure during the lock changes nothing: after it, the count starts from nothing.
+        expect(await throttle.settle(on, 'stuck', 'failure', brief, locked + 1)).toBe(false)
+        expect(await fail('carol-3', locked + brief.lockMs)).toBe(false)
+        expect(await fail('carol-4', locked + brief.lockMs + 1)).toBe(false)
+        expect(await fail('carol-5', locked + brief.lockMs + 2)).toBe(true)
+      })
+
+      it('locks once when parallel attempts fail', async () => {
         const ids = ['a', 'b', 'c']
         for (const id of ids) expect(await throttle.begin(keys, id, policy, t0)).toBe(0)
         const locked = await Promise.all(ids.map((id) => throttle.settle(keys, id, 'failure', policy, t0 + 1)))

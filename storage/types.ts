@@ -107,48 +107,53 @@ export interface RateLimitStore {
   consume(key: string, limit: number, windowMs: number, now: number): Awaitable<RateLimitResult>
 }
 
-/** The lockout a {@link LoginThrottleStore} applies: `passwordLockout` in milliseconds. */
+/** The lockout a {@link LoginThrottleStore} applies: `passwordLockout`, in milliseconds. */
 export interface LockoutPolicy {
-  /** Failures within the window that lock a key; also the most attempts a key may have in progress. */
+  /** Failures within the window that lock a key; failures and attempts in progress together never exceed it. */
   readonly maxFailures: number
   readonly windowMs: number
   /** How long a lock lasts. */
   readonly lockMs: number
+  /**
+   * How long an attempt in progress holds its place: longer than any password check. An
+   * attempt never settled (its process died, a store call timed out) frees its place then.
+   */
+  readonly leaseMs: number
 }
 
 /** How a password attempt ended, for {@link LoginThrottleStore.settle}. */
 export type AttemptOutcome =
-  /** A wrong password: the attempt stays counted, and may lock its keys. */
+  /** A wrong password: counted as a failure, which may lock the attempt's keys. */
   | 'failure'
-  /** The right password: the attempt no longer counts, nor do the username's earlier failures. */
+  /** The right password: the username's failures are forgotten. */
   | 'success'
-  /** Neither (the provider did not answer, or refused our client): the attempt no longer counts. */
+  /** Neither (the provider did not answer, or refused our client): nothing is counted. */
   | 'void'
 
 /**
- * Failed password attempts per key (`user:<name>`, `client:<address>`), and the keys they
- * locked. An attempt is reserved before its password is checked (`begin`) and counts as a
- * failure until it is settled, so a burst of parallel guesses gets at most `maxFailures`
- * checks, not one per request. The engine keeps the counts in its own process unless
- * `stores.loginThrottle` is set: a store shared by several instances (Redis, a SQLite
- * file) makes the lockout hold for all of them together.
+ * Password attempts per key (`user:<name>`, `client:<address>`): failures, attempts in
+ * progress, and the locks they led to. An attempt holds a place from before its password
+ * is checked until it is settled, so a burst of parallel guesses gets no more checks than
+ * `maxFailures`, not one per request. The engine keeps the counts in its own process unless
+ * `stores.loginThrottle` is set: a store shared by several instances (Redis, a SQLite file)
+ * makes the lockout hold for all of them together. Keys are distinct within a call, and
+ * attempt ids unique.
  */
 export interface LoginThrottleStore {
   /**
-   * Reserves an attempt against every key, in one atomic step. Refused when a key is
-   * locked, or when a key's failures and attempts in progress within `policy.windowMs`
-   * already number `policy.maxFailures`. Returns 0 when the attempt may go ahead, else
-   * the milliseconds to wait: until the lock ends, or 1000 when only attempts in progress
-   * stand in the way.
+   * Starts an attempt on every key, in one atomic step, or refuses it: when a key is
+   * locked, with the milliseconds until the lock ends; when a key's failures within
+   * `windowMs` and attempts in progress (within their lease) already number `maxFailures`,
+   * with the milliseconds until the first of them frees its place. Returns 0 when the
+   * attempt goes ahead: it is then in progress on every key until `now + leaseMs`.
    */
   begin(keys: readonly string[], attempt: string, policy: LockoutPolicy, now: number): Awaitable<number>
   /**
-   * Settles an attempt `begin` let through, in one atomic step. `failure`: it stays
-   * counted, and a key whose failures and attempts in progress number `maxFailures` is
-   * locked for `policy.lockMs` from `now`, its count starting again. `success`: the first
-   * key's (the username's) count is cleared and the attempt leaves the others. `void`: the
-   * attempt leaves every key. An attempt a lock or a success already cleared changes
-   * nothing. Returns whether a key was locked.
+   * Ends an attempt, in one atomic step: it is no longer in progress on any key. A
+   * `failure` is counted at `now` on every key not locked, and a key with `maxFailures`
+   * failures within the window is locked for `lockMs` from `now`, its failures forgotten;
+   * a `success` forgets the first key's (the username's) failures. Attempts of others in
+   * progress keep their places. Returns whether a key was locked.
    */
   settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, policy: LockoutPolicy, now: number): Awaitable<boolean>
 }

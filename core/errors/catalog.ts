@@ -174,8 +174,8 @@ export const catalog = {
   }),
   login_throttled: entry({
     status: 429,
-    message: 'Too many failed login attempts: retry later',
-    when: 'The username or the client address failed passwordLockout.maxFailures password attempts within the window; refused without checking until Retry-After.',
+    message: 'Too many login attempts: retry later',
+    when: 'The username or the client address failed passwordLockout.maxFailures password attempts within the window (locked for lockSeconds), or its failures and attempts in progress already number maxFailures; refused without checking until Retry-After.',
     outcome: 'rate-limited',
   }),
   provider_unavailable: entry({

@@ -24,16 +24,20 @@ export async function authenticatePassword(
   // A clock that reads NaN would make every lock look ended: refuse (503) rather than let guesses through.
   if (!Number.isFinite(now)) throw new TypeError(`login throttle: the clock read ${now}`)
   const throttle = stores.loginThrottle ?? providers.throttle
-  const keys = throttleKeys(name, client)
+  // One count per account, whether it is named by username or by email address.
+  const known = await stores.users.find(name)
+  const keys = throttleKeys(known?.username ?? name, client)
   const policy = lockoutOf(config)
   const attempt = crypto.randomUUID()
   const wait = await throttle.begin(keys, attempt, policy, now)
+  // Fail closed on an answer that is not a wait: a store's NaN or undefined must not read as "go ahead".
+  if (!(Number.isFinite(wait) && wait >= 0)) throw new TypeError(`login throttle: begin answered ${String(wait)}, not a wait in ms`)
   if (wait > 0) return { ok: false, error: 'login_throttled', headers: { 'retry-after': String(Math.ceil(wait / 1000)) } }
   let result: MethodResult
   try {
     result = providers.passwordGrant ? await viaProvider(name, password, providers, stores) : await locally(name, password, stores)
   } catch (error) {
-    // A provider or store that failed says nothing about the password: the attempt is void, the request a 503.
+    // A provider or store that failed says nothing about the password: nothing is counted, and the request is a 503.
     await throttle.settle(keys, attempt, 'void', policy, now)
     throw error
   }
@@ -63,8 +67,11 @@ async function viaProvider(name: string, password: string, providers: Providers,
   return { ok: true, user, via: 'rest-sso' }
 }
 
-const lockoutOf = ({ passwordLockout: { maxFailures, windowSeconds, lockSeconds } }: Config): LockoutPolicy => ({
+const lockoutOf = ({ passwordLockout: { maxFailures, windowSeconds, lockSeconds }, providers, stores }: Config): LockoutPolicy => ({
   maxFailures,
   windowMs: windowSeconds * 1000,
   lockMs: lockSeconds * 1000,
+  // The longest a check can take under createPortcullis's bounds: the provider's call and
+  // two store calls (the user, then the password or the user after the provider).
+  leaseMs: providers.timeoutMs + 2 * stores.timeoutMs,
 })

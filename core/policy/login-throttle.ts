@@ -2,11 +2,10 @@
  * Brute-force protection for passwords (local and REST SSO): attempts are counted per
  * username and per client address; a key with `maxFailures` failures within the window
  * is locked for the cooling period, during which attempts are refused without checking
- * the password or calling the provider. An attempt counts as a failure from before its
- * check until it succeeds, so parallel guesses cannot outrun the count. Locks are
- * audited, never silent, and end on their own: an attacker can slow a user down for
- * `lockSeconds` at a time but not lock them out for good, and API tokens keep working
- * throughout.
+ * the password or calling the provider. An attempt holds a place from before its check
+ * until it ends, so parallel guesses cannot outrun the count. Locks are audited, never
+ * silent, and end on their own: an attacker can slow a user down for `lockSeconds` at a
+ * time but not lock them out for good, and API tokens keep working throughout.
  *
  * The counts live in a {@link LoginThrottleStore}: `stores.loginThrottle` when the host
  * sets one (shared by every instance on it), else a {@link LoginThrottle} of the process.
@@ -14,17 +13,16 @@
 import { LRUCache } from 'lru-cache'
 import type { AttemptOutcome, LockoutPolicy, LoginThrottleStore } from '../../storage/types.ts'
 
-/** The throttle keys of an attempt: the username (trimmed, case-folded) and the client address. */
+/** The throttle keys of an attempt: the account's username (trimmed, case-folded) and the client address. */
 export function throttleKeys(username: string, client: string): readonly string[] {
   return [`user:${username.trim().toLowerCase()}`, `client:${client}`]
 }
 
-/** What `begin` answers when only attempts in progress stand in the way: they end within seconds. */
-export const busyWaitMs = 1000
-
 interface Entry {
-  /** Failures and attempts in progress: their ids and start times, oldest first. */
-  attempts: { readonly id: string; readonly at: number }[]
+  /** Times of the failures in the window, oldest first. */
+  failures: number[]
+  /** Attempts in progress, by id: when their lease ends. */
+  readonly pending: Map<string, number>
   lockedUntil: number
 }
 
@@ -42,18 +40,22 @@ export class LoginThrottle implements LoginThrottleStore {
     this.#maxEntries = options.maxEntries ?? 50_000
   }
 
-  begin(keys: readonly string[], attempt: string, { maxFailures, windowMs }: LockoutPolicy, now: number): number {
+  begin(keys: readonly string[], attempt: string, { maxFailures, windowMs, leaseMs }: LockoutPolicy, now: number): number {
     this.#entries ??= new LRUCache({ max: this.#maxEntries })
-    const entries = keys.map((key) => this.#entries!.get(key) ?? { attempts: [], lockedUntil: 0 })
+    const entries = keys.map((key) => this.#entries!.get(key) ?? { failures: [], pending: new Map<string, number>(), lockedUntil: 0 })
     let wait = 0
     for (const entry of entries) wait = Math.max(wait, entry.lockedUntil - now)
     if (wait > 0) return wait
     for (const entry of entries) {
-      entry.attempts = entry.attempts.filter((a) => a.at > now - windowMs)
-      if (entry.attempts.length >= maxFailures) return busyWaitMs
+      entry.failures = entry.failures.filter((at) => at > now - windowMs)
+      for (const [id, leaseEnd] of entry.pending) if (leaseEnd <= now) entry.pending.delete(id)
+      if (entry.failures.length + entry.pending.size >= maxFailures) {
+        wait = Math.max(wait, Math.min(entry.failures.length ? entry.failures[0]! + windowMs : Infinity, ...entry.pending.values()) - now)
+      }
     }
+    if (wait > 0) return wait
     keys.forEach((key, i) => {
-      entries[i]!.attempts.push({ id: attempt, at: now })
+      entries[i]!.pending.set(attempt, now + leaseMs)
       this.#entries!.set(key, entries[i]!)
     })
     return 0
@@ -62,15 +64,17 @@ export class LoginThrottle implements LoginThrottleStore {
   settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, { maxFailures, windowMs, lockMs }: LockoutPolicy, now: number): boolean {
     let locked = false
     keys.forEach((key, i) => {
-      const entry = this.#entries?.get(key)
+      let entry = this.#entries?.get(key)
+      if (!entry && outcome === 'failure') this.#entries?.set(key, (entry = { failures: [], pending: new Map(), lockedUntil: 0 }))
       if (!entry) return
-      if (outcome === 'success' && i === 0) entry.attempts = []
-      else if (outcome !== 'failure') entry.attempts = entry.attempts.filter((a) => a.id !== attempt)
-      else if (entry.attempts.some((a) => a.id === attempt)) {
-        entry.attempts = entry.attempts.filter((a) => a.at > now - windowMs)
-        if (entry.attempts.length >= maxFailures) {
+      entry.pending.delete(attempt)
+      if (outcome === 'success' && i === 0) entry.failures = []
+      else if (outcome === 'failure' && entry.lockedUntil <= now) {
+        entry.failures = entry.failures.filter((at) => at > now - windowMs)
+        entry.failures.push(now)
+        if (entry.failures.length >= maxFailures) {
           entry.lockedUntil = now + lockMs
-          entry.attempts = []
+          entry.failures = []
           locked = true
         }
       }

@@ -162,7 +162,7 @@ describe('REST SSO: passwords checked at the provider (password grant)', () => {
   })
 
   describe('login throttle', () => {
-    const locked = errorBody('Too many failed login attempts: retry later')
+    const locked = errorBody('Too many login attempts: retry later')
 
     it('locks a username after maxFailures failures: 429 with Retry-After, without calling the provider, audited; the lock ends after lockSeconds', async () => {
       for (let i = 0; i < 2; i++) expect((await get(basic('alice', `guess-${i}`))).kind).toBe('deny')

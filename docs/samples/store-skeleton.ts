@@ -38,9 +38,9 @@ export class MyRateLimitStore implements RateLimitStore {
 
 /** Optional: password attempts shared by your instances. Without it, each process counts its own. */
 export class MyLoginThrottleStore implements LoginThrottleStore {
-  /** In ONE atomic step: 0 and the attempt reserved on every key, or ms to wait (a lock, or maxFailures attempts already counted). */
+  /** In ONE atomic step: 0 and the attempt in progress on every key (until now + leaseMs), or ms to wait (a lock, or maxFailures failures and attempts in progress). */
   async begin(keys: readonly string[], attempt: string, policy: LockoutPolicy, now: number): Promise<number> { throw new Error('todo') }
-  /** In ONE atomic step: a failure stays counted and may lock; a success clears the first key; void only drops the attempt. */
+  /** In ONE atomic step: the attempt ends; a failure is counted and may lock; a success forgets the first key's failures. */
   async settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, policy: LockoutPolicy, now: number): Promise<boolean> { throw new Error('todo') }
 }
 

@@ -9,7 +9,7 @@ describe('redisKeys', () => {
     expect(new Set([k.tokenByHash('ab'), k.tokenById('x'), k.tokensOfOwner('alice'), k.tokenExpiry].map(tag))).toEqual(new Set(['app:tokens']))
     expect(new Set([k.user('alice'), k.userByEmail('a@example.com')].map(tag))).toEqual(new Set(['app:users']))
     expect(tag(k.auditLog)).toBe('app:audit')
-    expect(new Set([k.loginAttempts('user:alice'), k.loginLock('user:alice'), k.loginLock('client:2001:db8::1')].map(tag))).toEqual(new Set(['app:login']))
+    expect(new Set([k.loginFailures('user:alice'), k.loginAttempts('user:alice'), k.loginLock('user:alice'), k.loginLock('client:2001:db8::1')].map(tag))).toEqual(new Set(['app:login']))
   })
 
   it('leaves rate-limit keys untagged, so they spread over a cluster', () => {

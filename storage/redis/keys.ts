@@ -12,7 +12,8 @@
  * {<prefix>:users}:email:<email>    STRING  username, by lowercased email address
  * {<prefix>:audit}:log              ZSET    audit records, scored by time
  * <prefix>:rate:<key>               ZSET    one rate-limit key's accepted requests (always with a TTL)
- * {<prefix>:login}:attempts:<key>   ZSET    a login-throttle key's failures and attempts in progress, by start time (with a TTL)
+ * {<prefix>:login}:failures:<key>   ZSET    a login-throttle key's failures, scored by time (with a TTL)
+ * {<prefix>:login}:attempts:<key>   ZSET    its attempts in progress, scored by the end of their lease (with a TTL)
  * {<prefix>:login}:lock:<key>       STRING  when a locked login-throttle key unlocks, epoch ms (with a TTL)
  * ```
  *
@@ -33,6 +34,7 @@ export interface RedisKeys {
   userByEmail(email: string): string
   readonly auditLog: string
   rate(key: string): string
+  loginFailures(key: string): string
   loginAttempts(key: string): string
   loginLock(key: string): string
 }
@@ -58,6 +60,7 @@ export function redisKeys(prefix: string): RedisKeys {
     userByEmail: (email: string) => `${users}:email:${email}`,
     auditLog: `${audit}:log`,
     rate: (key: string) => `${prefix}:rate:${key}`,
+    loginFailures: (key: string) => `${login}:failures:${key}`,
     loginAttempts: (key: string) => `${login}:attempts:${key}`,
     loginLock: (key: string) => `${login}:lock:${key}`,
   })

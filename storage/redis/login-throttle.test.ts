@@ -22,7 +22,7 @@ afterAll(async () => {
   await redis.quit()
 })
 
-const policy: LockoutPolicy = { maxFailures: 3, windowMs: 10_000, lockMs: 30_000 }
+const policy: LockoutPolicy = { maxFailures: 3, windowMs: 10_000, lockMs: 30_000, leaseMs: 3_000 }
 
 describe('RedisLoginThrottleStore', () => {
   it('answers every begin and settle as the in-process throttle does', async () => {
@@ -59,23 +59,31 @@ describe('RedisLoginThrottleStore', () => {
     )
   })
 
-  it('lets every key expire on its own: attempts a window after the last, locks when they end', async () => {
+  it('lets every key expire on its own: attempts when their lease ends, failures a window after the last, locks when they end', async () => {
     const on = ['user:ttl', 'client:ttl']
+    const ttl = (key: string) => redis.pttl(key)
     expect(await store.begin(on, 'a1', policy, 1_000)).toBe(0)
-    const attemptsTtl = await redis.pttl(keys.loginAttempts('user:ttl'))
-    expect(attemptsTtl).toBeGreaterThan(policy.windowMs + expiryGraceMs - 1_000)
-    expect(attemptsTtl).toBeLessThanOrEqual(policy.windowMs + expiryGraceMs)
-    for (const id of ['a2', 'a3']) await store.begin(on, id, policy, 1_000)
-    for (const id of ['a1', 'a2', 'a3']) await store.settle(on, id, 'failure', policy, 1_001)
-    expect(await redis.exists(keys.loginAttempts('user:ttl'), keys.loginAttempts('client:ttl'))).toBe(0)
-    const lockTtl = await redis.pttl(keys.loginLock('client:ttl'))
-    expect(lockTtl).toBeGreaterThan(policy.lockMs + expiryGraceMs - 1_000)
-    expect(lockTtl).toBeLessThanOrEqual(policy.lockMs + expiryGraceMs)
+    expect(await ttl(keys.loginAttempts('user:ttl'))).toBeGreaterThan(policy.leaseMs + expiryGraceMs - 1_000)
+    expect(await ttl(keys.loginAttempts('user:ttl'))).toBeLessThanOrEqual(policy.leaseMs + expiryGraceMs)
+    expect(await store.settle(on, 'a1', 'failure', policy, 1_001)).toBe(false)
+    expect(await redis.exists(keys.loginAttempts('user:ttl'))).toBe(0)
+    expect(await ttl(keys.loginFailures('client:ttl'))).toBeGreaterThan(policy.windowMs + expiryGraceMs - 1_000)
+    expect(await ttl(keys.loginFailures('client:ttl'))).toBeLessThanOrEqual(policy.windowMs + expiryGraceMs)
+    for (const id of ['a2', 'a3']) {
+      await store.begin(on, id, policy, 1_002)
+      await store.settle(on, id, 'failure', policy, 1_003)
+    }
+    expect(await redis.exists(keys.loginFailures('user:ttl'), keys.loginFailures('client:ttl'))).toBe(0)
+    expect(await ttl(keys.loginLock('client:ttl'))).toBeGreaterThan(policy.lockMs + expiryGraceMs - 1_000)
+    expect(await ttl(keys.loginLock('client:ttl'))).toBeLessThanOrEqual(policy.lockMs + expiryGraceMs)
   })
 
   it('fails closed on a lock that does not hold a time, and on numbers it cannot use', async () => {
-    await redis.set(keys.loginLock('user:garbage'), 'soon')
-    await expect(store.begin(['user:garbage', 'client:g'], 'g1', policy, 1_000)).rejects.toThrow(/does not hold a time/)
+    for (const value of ['soon', 'inf', 'nan', '-inf']) {
+      await redis.set(keys.loginLock('user:garbage'), value)
+      await expect(store.begin(['user:garbage', 'client:g'], 'g1', policy, 1_000)).rejects.toThrow(/does not hold a time/)
+      await expect(store.settle(['user:garbage'], 'g1', 'failure', policy, 1_000)).rejects.toThrow(/does not hold a time/)
+    }
     await expect(store.begin(['user:nan'], 'n1', policy, Number.NaN)).rejects.toMatchObject({ code: 'ERR_PORTCULLIS_THROTTLE_ARGUMENT' })
     await expect(store.settle(['user:nan'], 'n1', 'failure', { ...policy, lockMs: Infinity }, 1_000)).rejects.toMatchObject({ code: 'ERR_PORTCULLIS_THROTTLE_ARGUMENT' })
   })

@@ -1,5 +1,4 @@
 import type { AttemptOutcome, LockoutPolicy, LoginThrottleStore } from '../types.ts'
-import { busyWaitMs } from '../../core/policy/login-throttle.ts'
 import type { RedisClient } from './client.ts'
 import type { RedisKeys } from './keys.ts'
 import { expiryGraceMs } from './rate-limit.ts'
@@ -11,7 +10,8 @@ import { runScript } from './scripts/run.ts'
  * username or client address gets `maxFailures` password checks in all, however the
  * attempts are spread and however many arrive at once, not `maxFailures` per instance.
  * An attempt costs two calls, each one Lua script: `begin` before the password is
- * checked and `settle` after (see {@link beginAttemptScript}). Every key expires on its
+ * checked and `settle` after (see {@link beginAttemptScript}). Failures, attempts in
+ * progress and locks are three keys per throttle key. Every key expires on its
  * own, and all sit under one hash tag, so an attempt's keys are read and written in one
  * call on a Redis Cluster too (password checks are too slow to make that slot hot).
  *
@@ -27,21 +27,21 @@ export class RedisLoginThrottleStore implements LoginThrottleStore {
     this.#keys = keys
   }
 
-  async begin(keys: readonly string[], attempt: string, { maxFailures, windowMs }: LockoutPolicy, now: number): Promise<number> {
-    finite({ maxFailures, windowMs, now })
-    const reply = (await runScript(this.#redis, beginAttemptScript, this.#redisKeys(keys), [maxFailures, now - windowMs, now, attempt, Math.ceil(windowMs) + expiryGraceMs])) as [number, string?]
-    if (reply[0] === 1) return Number(reply[1]) - now
-    return reply[0] === 2 ? busyWaitMs : 0
+  async begin(keys: readonly string[], attempt: string, { maxFailures, windowMs, leaseMs }: LockoutPolicy, now: number): Promise<number> {
+    finite({ maxFailures, windowMs, leaseMs, now })
+    const args = [maxFailures, now - windowMs, now, attempt, now + leaseMs, Math.ceil(leaseMs) + expiryGraceMs, windowMs]
+    const [answer, wait] = (await runScript(this.#redis, beginAttemptScript, this.#redisKeys(keys), args)) as [number, number?]
+    return answer === 0 ? 0 : wait!
   }
 
   async settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, { maxFailures, windowMs, lockMs }: LockoutPolicy, now: number): Promise<boolean> {
     finite({ maxFailures, windowMs, lockMs, now })
-    const args = [outcome, maxFailures, now - windowMs, attempt, now + lockMs, Math.ceil(lockMs) + expiryGraceMs]
+    const args = [outcome, maxFailures, now - windowMs, now, attempt, now + lockMs, Math.ceil(lockMs) + expiryGraceMs, Math.ceil(windowMs) + expiryGraceMs]
     return (await runScript(this.#redis, settleAttemptScript, this.#redisKeys(keys), args)) === 1
   }
 
   #redisKeys(keys: readonly string[]): string[] {
-    return keys.flatMap((key) => [this.#keys.loginAttempts(key), this.#keys.loginLock(key)])
+    return keys.flatMap((key) => [this.#keys.loginFailures(key), this.#keys.loginAttempts(key), this.#keys.loginLock(key)])
   }
 }
 

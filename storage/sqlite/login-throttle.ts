@@ -1,4 +1,3 @@
-import { busyWaitMs } from '../../core/policy/login-throttle.ts'
 import type { AttemptOutcome, LockoutPolicy, LoginThrottleStore } from '../types.ts'
 import type { SqliteConnection } from './driver.ts'
 import type { Transaction } from './transaction.ts'
@@ -7,23 +6,28 @@ const sweepEvery = 4096
 
 /**
  * The login throttle in SQLite (`loginThrottle: 'shared'`, the default), so one count and
- * one lockout hold for every process sharing the file, and across restarts: one row per
- * attempt (in progress, or a failure still in its window) and one per lock. `begin`
- * refuses a key's `maxFailures`-th attempt and a failure that reaches it turns the rows
- * into a lock, so a key holds at most `maxFailures` rows: counting them is a short range.
+ * one lockout hold for every process sharing the file, and across restarts. It keeps what
+ * the in-process `LoginThrottle` keeps, one row per fact: failures within the window
+ * (`login_failures`), attempts in progress with the end of their lease (`login_attempts`),
+ * and locks (`login_locks`).
  *
  * `begin` and `settle` each run in one `BEGIN IMMEDIATE` transaction: checking, counting
  * and recording cannot interleave with another connection's, so processes sharing the
  * file never let more than `maxFailures` attempts at a key through at once, and parallel
- * failures lock it exactly once. An attempt is recorded before its password is checked,
- * so one whose process died before settling it counts as a failure until it leaves the
- * window. Ended locks of the keys a call touches are deleted as it goes; attempts out of
- * every window and all ended locks are swept every few thousand calls.
+ * failures lock it exactly once. An attempt holds its place from `begin` until it is
+ * settled or its lease (`leaseMs`) ends, so one never settled (its process died, a store
+ * call timed out) frees its place then, without anyone cleaning up after it.
+ *
+ * Locks are only compared with the caller's clock, never deleted by it: a process whose
+ * clock runs ahead must not erase a lock the others still honour. Failures out of a key's
+ * window and attempts whose lease ended are deleted by the calls that count that key;
+ * every few thousand calls a sweep deletes them for every key, with locks that ended at
+ * least `windowMs` ago.
  *
  * @example
  * ```ts
  * const { loginThrottle } = openSqliteStores({ path: 'auth.sqlite', driver: betterSqlite3 })
- * const policy = { maxFailures: 5, windowMs: 60_000, lockMs: 300_000 }
+ * const policy = { maxFailures: 5, windowMs: 60_000, lockMs: 300_000, leaseMs: 30_000 }
  * if (loginThrottle.begin(['user:alice'], id, policy, Date.now()) === 0) {
  *   loginThrottle.settle(['user:alice'], id, passwordOk ? 'success' : 'failure', policy, Date.now())
  * }
@@ -31,69 +35,82 @@ const sweepEvery = 4096
  */
 export class SqliteLoginThrottleStore implements LoginThrottleStore {
   readonly #transaction: Transaction
-  readonly #unlock
   readonly #lockOf
-  readonly #expire
-  readonly #count
-  readonly #record
-  readonly #has
-  readonly #forgetAttempt
-  readonly #forget
   readonly #lock
+  readonly #expireFailures
+  readonly #expireAttempts
+  readonly #usage
+  readonly #failureCount
+  readonly #start
+  readonly #end
+  readonly #fail
+  readonly #forget
+  readonly #sweepFailures
   readonly #sweepAttempts
   readonly #sweepLocks
   #calls = 0
 
   constructor(db: SqliteConnection, transaction: Transaction) {
     this.#transaction = transaction
-    this.#unlock = db.prepare('DELETE FROM login_locks WHERE key = ? AND until <= ?')
     this.#lockOf = db.prepare('SELECT until FROM login_locks WHERE key = ?')
-    this.#expire = db.prepare('DELETE FROM login_attempts WHERE key = ? AND at <= ?')
-    this.#count = db.prepare('SELECT count(*) AS n FROM login_attempts WHERE key = ?')
-    // An attempt id begun twice is one attempt, as Redis's sorted set has it.
-    this.#record = db.prepare('INSERT OR REPLACE INTO login_attempts (key, attempt, at) VALUES (?, ?, ?)')
-    this.#has = db.prepare('SELECT 1 AS found FROM login_attempts WHERE key = ? AND attempt = ?')
-    this.#forgetAttempt = db.prepare('DELETE FROM login_attempts WHERE key = ? AND attempt = ?')
-    this.#forget = db.prepare('DELETE FROM login_attempts WHERE key = ?')
     this.#lock = db.prepare('INSERT OR REPLACE INTO login_locks (key, until) VALUES (?, ?)')
-    this.#sweepAttempts = db.prepare('DELETE FROM login_attempts WHERE at <= ?')
+    this.#expireFailures = db.prepare('DELETE FROM login_failures WHERE key = ? AND at <= ?')
+    this.#expireAttempts = db.prepare('DELETE FROM login_attempts WHERE key = ? AND lease_end <= ?')
+    // One key's failures and attempts in progress, and when the first of each frees its place.
+    this.#usage = db.prepare(
+      `SELECT (SELECT count(*) FROM login_failures WHERE key = ?) AS failures,
+              (SELECT min(at) FROM login_failures WHERE key = ?) AS oldest,
+              (SELECT count(*) FROM login_attempts WHERE key = ?) AS pending,
+              (SELECT min(lease_end) FROM login_attempts WHERE key = ?) AS lease`,
+    )
+    this.#failureCount = db.prepare('SELECT count(*) AS n FROM login_failures WHERE key = ?')
+    // An attempt id recorded twice is one attempt, as a sorted set has it.
+    this.#start = db.prepare('INSERT OR REPLACE INTO login_attempts (key, attempt, lease_end) VALUES (?, ?, ?)')
+    this.#end = db.prepare('DELETE FROM login_attempts WHERE key = ? AND attempt = ?')
+    this.#fail = db.prepare('INSERT OR REPLACE INTO login_failures (key, attempt, at) VALUES (?, ?, ?)')
+    this.#forget = db.prepare('DELETE FROM login_failures WHERE key = ?')
+    this.#sweepFailures = db.prepare('DELETE FROM login_failures WHERE at <= ?')
+    this.#sweepAttempts = db.prepare('DELETE FROM login_attempts WHERE lease_end <= ?')
     this.#sweepLocks = db.prepare('DELETE FROM login_locks WHERE until <= ?')
   }
 
-  begin(keys: readonly string[], attempt: string, { maxFailures, windowMs }: LockoutPolicy, now: number): number {
-    const since = now - windowMs
+  begin(keys: readonly string[], attempt: string, policy: LockoutPolicy, now: number): number {
+    const { maxFailures, windowMs, leaseMs } = policy
     return this.#transaction(() => {
-      this.#sweep(since, now)
+      this.#sweep(policy, now)
       let wait = 0
-      for (const key of keys) {
-        this.#unlock.run(key, now)
-        const lock = this.#lockOf.get(key)
-        if (lock) wait = Math.max(wait, Number(lock.until) - now)
-      }
+      for (const key of keys) wait = Math.max(wait, this.#lockedUntil(key) - now)
       if (wait > 0) return wait
       for (const key of keys) {
-        this.#expire.run(key, since)
-        if (Number(this.#count.get(key)!.n) >= maxFailures) return busyWaitMs
+        this.#expireFailures.run(key, now - windowMs)
+        this.#expireAttempts.run(key, now)
+        const usage = this.#usage.get(key, key, key, key)!
+        if (Number(usage.failures) + Number(usage.pending) >= maxFailures) {
+          const oldest = usage.oldest === null ? Infinity : Number(usage.oldest) + windowMs
+          const lease = usage.lease === null ? Infinity : Number(usage.lease)
+          wait = Math.max(wait, Math.min(oldest, lease) - now)
+        }
       }
-      for (const key of keys) this.#record.run(key, attempt, now)
+      if (wait > 0) return wait
+      for (const key of keys) this.#start.run(key, attempt, now + leaseMs)
       return 0
     })
   }
 
-  settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, { maxFailures, windowMs, lockMs }: LockoutPolicy, now: number): boolean {
-    const since = now - windowMs
+  settle(keys: readonly string[], attempt: string, outcome: AttemptOutcome, policy: LockoutPolicy, now: number): boolean {
+    const { maxFailures, windowMs, lockMs } = policy
     return this.#transaction(() => {
-      this.#sweep(since, now)
+      this.#sweep(policy, now)
       let locked = false
       keys.forEach((key, i) => {
-        this.#unlock.run(key, now)
-        // A success clears the username's earlier failures too.
+        this.#end.run(key, attempt)
+        // A success forgets the username's failures, never a lock nor others' attempts in progress.
         if (outcome === 'success' && i === 0) this.#forget.run(key)
-        else if (outcome !== 'failure') this.#forgetAttempt.run(key, attempt)
-        // An attempt a lock or a success already cleared changes nothing.
-        else if (this.#has.get(key, attempt)) {
-          this.#expire.run(key, since)
-          if (Number(this.#count.get(key)!.n) >= maxFailures) {
+        // A failure while the key is locked is not counted: the count starts afresh after the lock.
+        else if (outcome === 'failure' && this.#lockedUntil(key) <= now) {
+          this.#expireFailures.run(key, now - windowMs)
+          this.#fail.run(key, attempt, now)
+          if (Number(this.#failureCount.get(key)!.n) >= maxFailures) {
             this.#forget.run(key)
             this.#lock.run(key, now + lockMs)
             locked = true
@@ -104,10 +121,21 @@ export class SqliteLoginThrottleStore implements LoginThrottleStore {
     })
   }
 
-  /** Every few thousand calls, inside the call's transaction: attempts out of its window, ended locks. */
-  #sweep(since: number, now: number): void {
+  /** When the key's lock ends (0 when it has none); an ended lock stays for the sweep. */
+  #lockedUntil(key: string): number {
+    const lock = this.#lockOf.get(key)
+    return lock ? Number(lock.until) : 0
+  }
+
+  /**
+   * Every few thousand calls, inside the call's transaction: failures out of the window,
+   * attempts whose lease ended, and locks that ended at least `windowMs` ago (a margin for
+   * processes whose clocks run behind this one's).
+   */
+  #sweep({ windowMs }: LockoutPolicy, now: number): void {
     if (++this.#calls % sweepEvery !== 0) return
-    this.#sweepAttempts.run(since)
-    this.#sweepLocks.run(now)
+    this.#sweepFailures.run(now - windowMs)
+    this.#sweepAttempts.run(now)
+    this.#sweepLocks.run(now - windowMs)
   }
 }

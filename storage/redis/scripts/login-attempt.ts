@@ -2,61 +2,87 @@ import { luaScript } from './run.ts'
 
 /**
  * The login throttle's two steps, each one atomic call. KEYS, for both: per throttle key,
- * its attempts sorted set (member: attempt id, score: its start time) then its lock
- * string (the unlock time); the username's key comes first. Times and TTLs are computed
- * by the caller, so no Lua number is formatted into a score or a value.
- *
- * `begin` ARGV: maxFailures, the cutoff (now - windowMs), now, the attempt id, the
- * attempts' TTL (ms, whole, with a grace for callers whose clocks lag the server's).
- * Returns `{1, until}` when a key is locked (the latest unlock time, as stored), `{2}`
- * when a key already holds maxFailures attempts in the window, else records the attempt
- * against every key and returns `{0}`. A lock that is not a number fails the call.
+ * its failures (sorted set: attempt id scored by time), its attempts in progress (sorted
+ * set: attempt id scored by the end of its lease) and its lock (string: the unlock
+ * time); the username's key comes first. Times and TTLs are computed by the caller, so no
+ * Lua number is formatted into a score or a value. A lock that is not a finite number
+ * fails the call, so a corrupt key refuses attempts (503) rather than letting them pass.
  */
-export const beginAttemptScript = luaScript(`
-local max, now = tonumber(ARGV[1]), tonumber(ARGV[3])
-local latest
-for i = 2, #KEYS, 2 do
-  local stored = redis.call('GET', KEYS[i])
-  if stored then
-    local unlock = tonumber(stored)
-    if unlock == nil then return redis.error_reply('login throttle: ' .. KEYS[i] .. ' does not hold a time') end
-    if unlock > now and (latest == nil or unlock > tonumber(latest)) then latest = stored end
+const lockOf = `
+local function lockOf(key)
+  local stored = redis.call('GET', key)
+  if not stored then return nil end
+  local unlock = tonumber(stored)
+  if unlock == nil or unlock ~= unlock or unlock == math.huge or unlock == -math.huge then
+    return redis.error_reply('login throttle: ' .. key .. ' does not hold a time')
+  end
+  return unlock
+end
+`
+
+/**
+ * `begin` ARGV: maxFailures, the failures' cutoff (now - windowMs), now, the attempt id,
+ * the lease's end (now + leaseMs), the attempts' TTL (lease and grace, ms), the window.
+ * Returns `{1, wait}` for a lock, `{2, wait}` when a key's failures and attempts in
+ * progress already number maxFailures (wait: until the first frees its place), else
+ * records the attempt on every key and returns `{0}`.
+ */
+export const beginAttemptScript = luaScript(`${lockOf}
+local max, now, window = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[7])
+local wait = 0
+for i = 3, #KEYS, 3 do
+  local unlock = lockOf(KEYS[i])
+  if type(unlock) == 'table' then return unlock end
+  if unlock and unlock - now > wait then wait = unlock - now end
+end
+if wait > 0 then return {1, math.ceil(wait)} end
+for i = 1, #KEYS, 3 do
+  local failures, pending = KEYS[i], KEYS[i + 1]
+  redis.call('ZREMRANGEBYSCORE', failures, '-inf', ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', pending, '-inf', ARGV[3])
+  if redis.call('ZCARD', failures) + redis.call('ZCARD', pending) >= max then
+    local free = math.huge
+    local oldest = redis.call('ZRANGE', failures, 0, 0, 'WITHSCORES')[2]
+    if oldest then free = tonumber(oldest) + window end
+    local lease = redis.call('ZRANGE', pending, 0, 0, 'WITHSCORES')[2]
+    if lease and tonumber(lease) < free then free = tonumber(lease) end
+    if free - now > wait then wait = free - now end
   end
 end
-if latest then return {1, latest} end
-for i = 1, #KEYS, 2 do
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[2])
-  if redis.call('ZCARD', KEYS[i]) >= max then return {2} end
-end
-for i = 1, #KEYS, 2 do
-  redis.call('ZADD', KEYS[i], ARGV[3], ARGV[4])
-  redis.call('PEXPIRE', KEYS[i], ARGV[5])
+if wait > 0 then return {2, math.ceil(wait)} end
+for i = 1, #KEYS, 3 do
+  redis.call('ZADD', KEYS[i + 1], ARGV[5], ARGV[4])
+  redis.call('PEXPIRE', KEYS[i + 1], ARGV[6])
 end
 return {0}
 `)
 
 /**
- * `settle` ARGV: the outcome (failure, success or void), maxFailures, the cutoff, the
- * attempt id, the unlock time (now + lockMs), the lock's TTL (ms, whole, with the grace).
- * A failure whose attempt is still counted locks a key that holds maxFailures attempts
- * in the window, deleting them; a success deletes the username's attempts and this one
- * elsewhere; a void attempt leaves every key. Returns 1 when a key was locked, else 0.
+ * `settle` ARGV: the outcome (failure, success or void), maxFailures, the failures'
+ * cutoff, now, the attempt id, the unlock time (now + lockMs), the lock's TTL and the
+ * failures' TTL (ms, with the grace). Returns 1 when a key was locked, else 0.
  */
-export const settleAttemptScript = luaScript(`
-local outcome, max = ARGV[1], tonumber(ARGV[2])
+export const settleAttemptScript = luaScript(`${lockOf}
+local outcome, max, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4])
 local locked = 0
-for i = 1, #KEYS, 2 do
-  local attempts, lock = KEYS[i], KEYS[i + 1]
+for i = 1, #KEYS, 3 do
+  local failures, pending, lock = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  redis.call('ZREM', pending, ARGV[5])
   if outcome == 'success' and i == 1 then
-    redis.call('DEL', attempts)
-  elseif outcome ~= 'failure' then
-    redis.call('ZREM', attempts, ARGV[4])
-  elseif redis.call('ZSCORE', attempts, ARGV[4]) then
-    redis.call('ZREMRANGEBYSCORE', attempts, '-inf', ARGV[3])
-    if redis.call('ZCARD', attempts) >= max then
-      redis.call('DEL', attempts)
-      redis.call('SET', lock, ARGV[5], 'PX', ARGV[6])
-      locked = 1
+    redis.call('DEL', failures)
+  elseif outcome == 'failure' then
+    local unlock = lockOf(lock)
+    if type(unlock) == 'table' then return unlock end
+    if not (unlock and unlock > now) then
+      redis.call('ZREMRANGEBYSCORE', failures, '-inf', ARGV[3])
+      redis.call('ZADD', failures, ARGV[4], ARGV[5])
+      if redis.call('ZCARD', failures) >= max then
+        redis.call('DEL', failures)
+        redis.call('SET', lock, ARGV[6], 'PX', ARGV[7])
+        locked = 1
+      else
+        redis.call('PEXPIRE', failures, ARGV[8])
+      end
     end
   end
 end

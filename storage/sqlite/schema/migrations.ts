@@ -82,18 +82,29 @@ export const migrations: readonly string[] = [
   DROP INDEX audit_log_by_outcome;
   CREATE INDEX audit_log_by_outcome ON audit_log (outcome, time) WHERE outcome <> 'success';
   `,
-  // 3: the login throttle of `loginThrottle: 'shared'` (the default). An attempt is a row
-  // from `begin`, before its password is checked, until a success, a void outcome or a
-  // lock removes it or it leaves the window; its id tells apart attempts of one
-  // millisecond. A lock is a row until it ends.
+  // 3: the login throttle of `loginThrottle: 'shared'` (the default), one row per fact, so
+  // every check is a short range of one key's index. A failure is a row until it leaves
+  // the window or a lock or the username's success forgets it. An attempt in progress is
+  // a row from `begin`, before its password is checked, until it is settled or its lease
+  // ends: by `lease_end`, a process that died mid-attempt frees its place without anyone
+  // settling it. Attempt ids tell apart attempts of one millisecond. A lock is a row that
+  // callers only compare with their clocks; the sweep deletes it long after it ended.
   `
-  CREATE TABLE login_attempts (
+  CREATE TABLE login_failures (
     key TEXT NOT NULL,
     attempt TEXT NOT NULL,
     at INTEGER NOT NULL,
     PRIMARY KEY (key, attempt)
   ) WITHOUT ROWID;
-  CREATE INDEX login_attempts_by_time ON login_attempts (key, at);
+  CREATE INDEX login_failures_by_time ON login_failures (key, at);
+
+  CREATE TABLE login_attempts (
+    key TEXT NOT NULL,
+    attempt TEXT NOT NULL,
+    lease_end INTEGER NOT NULL,
+    PRIMARY KEY (key, attempt)
+  ) WITHOUT ROWID;
+  CREATE INDEX login_attempts_by_lease ON login_attempts (key, lease_end);
 
   CREATE TABLE login_locks (
     key TEXT NOT NULL PRIMARY KEY,
