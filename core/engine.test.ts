@@ -754,8 +754,8 @@ describe('authenticate', () => {
     const guesses = Array.from({ length: 20 }, (_, i) => authenticate(request('/rest/api', basic('alice', `guess-${i}`)), strict, { ...stores, users }, { now: () => now, providers }))
     const decisions = await Promise.all(guesses)
     expect(checks).toBe(3)
-    // Refused until the first place frees: at the latest when the first check's lease ends (providers.timeoutMs + 2 stores.timeoutMs).
-    expect(decisions.filter((d) => d.kind === 'deny' && d.error === 'login_throttled').map((d) => (d as Deny).headers['retry-after'])).toEqual(Array(17).fill('5'))
+    // Refused until the first place frees: at the latest when the first check's lease ends (providers.timeoutMs + 4 stores.timeoutMs).
+    expect(decisions.filter((d) => d.kind === 'deny' && d.error === 'login_throttled').map((d) => (d as Deny).headers['retry-after'])).toEqual(Array(17).fill('7'))
     // The three checked guesses failed: the third locked the username and the address.
     const next = await authenticate(request('/rest/api', basic('alice', 'alice:pw')), strict, stores, { now: () => now + 1000, providers })
     expect(next.kind === 'deny' && next.error).toBe('login_throttled')

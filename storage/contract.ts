@@ -340,6 +340,17 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await fail('carol-5', locked + brief.lockMs + 2)).toBe(true)
       })
 
+      it('frees a place when the oldest failure leaves the window, whatever order failures arrived in', async () => {
+        // Settled with their requests' start times, as the engine does: the later request ends first.
+        const long: LockoutPolicy = { ...policy, leaseMs: 120_000 }
+        expect(await throttle.begin(keys, 'early', long, t0)).toBe(0)
+        expect(await throttle.begin(keys, 'late', long, t0 + 1_000)).toBe(0)
+        expect(await throttle.settle(keys, 'late', 'failure', long, t0 + 1_000)).toBe(false)
+        expect(await throttle.settle(keys, 'early', 'failure', long, t0)).toBe(false)
+        expect(await throttle.begin(keys, 'third', long, t0 + 2_000)).toBe(0)
+        expect(await throttle.begin(keys, 'fourth', long, t0 + 2_000)).toBe(long.windowMs - 2_000)
+      })
+
       it('locks once when parallel attempts fail', async () => {
         const ids = ['a', 'b', 'c']
         for (const id of ids) expect(await throttle.begin(keys, id, policy, t0)).toBe(0)

@@ -71,7 +71,8 @@ const lockoutOf = ({ passwordLockout: { maxFailures, windowSeconds, lockSeconds 
   maxFailures,
   windowMs: windowSeconds * 1000,
   lockMs: lockSeconds * 1000,
-  // The longest a check can take under createPortcullis's bounds: the provider's call and
-  // two store calls (the user, then the password or the user after the provider).
-  leaseMs: providers.timeoutMs + 2 * stores.timeoutMs,
+  // Counted from the request's start, longer than it can take under createPortcullis's
+  // bounds: the user's lookup and `begin`, then the provider's call and the user again,
+  // or the password, then `settle`.
+  leaseMs: providers.timeoutMs + 4 * stores.timeoutMs,
 })

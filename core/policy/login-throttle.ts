@@ -19,7 +19,7 @@ export function throttleKeys(username: string, client: string): readonly string[
 }
 
 interface Entry {
-  /** Times of the failures in the window, oldest first. */
+  /** Times of the failures in the window. */
   failures: number[]
   /** Attempts in progress, by id: when their lease ends. */
   readonly pending: Map<string, number>
@@ -50,7 +50,8 @@ export class LoginThrottle implements LoginThrottleStore {
       entry.failures = entry.failures.filter((at) => at > now - windowMs)
       for (const [id, leaseEnd] of entry.pending) if (leaseEnd <= now) entry.pending.delete(id)
       if (entry.failures.length + entry.pending.size >= maxFailures) {
-        wait = Math.max(wait, Math.min(entry.failures.length ? entry.failures[0]! + windowMs : Infinity, ...entry.pending.values()) - now)
+        // Failures arrive out of order (each is timed at its request's start): the oldest is the least, not the first.
+        wait = Math.max(wait, Math.min(...entry.failures.map((at) => at + windowMs), ...entry.pending.values()) - now)
       }
     }
     if (wait > 0) return wait

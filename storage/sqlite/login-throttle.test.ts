@@ -61,6 +61,18 @@ describe('SqliteLoginThrottleStore', () => {
     expect(rows('login_locks')).toBe(2)
   })
 
+  it('fails closed on a lock that is not a time', () => {
+    const { loginThrottle } = connect()
+    const db = betterSqlite3(path)
+    try {
+      db.prepare("INSERT INTO login_locks (key, until) VALUES ('user:alice', 'soon')").run()
+    } finally {
+      db.close()
+    }
+    expect(() => loginThrottle.begin(keys, 'x', policy, 1_000)).toThrow(/not a time/)
+    expect(() => loginThrottle.settle(keys, 'x', 'failure', policy, 1_000)).toThrow(/not a time/)
+  })
+
   it('frees the place of an attempt begun on a connection that closed without settling it once its lease ends', () => {
     const gone = connect()
     for (const id of ['g1', 'g2', 'g3']) expect(gone.loginThrottle.begin(keys, id, policy, 1_000)).toBe(0)

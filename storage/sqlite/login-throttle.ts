@@ -124,7 +124,11 @@ export class SqliteLoginThrottleStore implements LoginThrottleStore {
   /** When the key's lock ends (0 when it has none); an ended lock stays for the sweep. */
   #lockedUntil(key: string): number {
     const lock = this.#lockOf.get(key)
-    return lock ? Number(lock.until) : 0
+    if (!lock) return 0
+    const until = Number(lock.until)
+    // Fail closed: a lock that cannot be read (a corrupt or tampered file) is an error (503), never an unlocked key.
+    if (!Number.isFinite(until)) throw new TypeError(`login throttle: the lock of ${key} holds ${String(lock.until)}, not a time`)
+    return until
   }
 
   /**
