@@ -1,4 +1,4 @@
-import type { LockoutPolicy, Stores } from '../../storage/types.ts'
+import type { LockoutPolicy, Stores, User } from '../../storage/types.ts'
 import type { Config } from '../config/load.ts'
 import { throttleKeys } from '../policy/login-throttle.ts'
 import type { Providers } from '../providers/runtime.ts'
@@ -35,7 +35,7 @@ export async function authenticatePassword(
   if (wait > 0) return { ok: false, error: 'login_throttled', headers: { 'retry-after': String(Math.ceil(wait / 1000)) } }
   let result: MethodResult
   try {
-    result = providers.passwordGrant ? await viaProvider(name, password, providers, stores) : await locally(name, password, stores)
+    result = providers.passwordGrant ? await viaProvider(name, password, known, providers) : await locally(name, password, known, stores)
   } catch (error) {
     // A provider or store that failed says nothing about the password: nothing is counted, and the request is a 503.
     await throttle.settle(keys, attempt, 'void', policy, now)
@@ -48,20 +48,19 @@ export async function authenticatePassword(
   return result
 }
 
-async function locally(name: string, password: string, stores: Stores): Promise<MethodResult> {
-  const user = await stores.users.find(name)
+/** `user` is the directory's answer for `name`, looked up once for the throttle and the check. */
+async function locally(name: string, password: string, user: User | undefined, stores: Stores): Promise<MethodResult> {
   const valid = await stores.users.verifyPassword(user?.username ?? name, password)
   if (!user || !valid || !user.active) return { ok: false, error: 'password_invalid' }
   return { ok: true, user, via: 'password' }
 }
 
-async function viaProvider(name: string, password: string, providers: Providers, stores: Stores): Promise<MethodResult> {
+async function viaProvider(name: string, password: string, user: User | undefined, providers: Providers): Promise<MethodResult> {
   const verdict = await providers.passwordGrant!.check(name, password)
   if (!verdict.ok) {
     // Only a refused password counts towards the throttle; a refusal of our client is an operator's problem.
     return { ok: false, error: 'password_invalid', detail: `provider refused: ${verdict.reason}`, ...(verdict.wrongCredentials && { countsAsFailure: true }) }
   }
-  const user = await stores.users.find(name)
   if (!user) return { ok: false, error: 'user_not_found', detail: `no user ${name}` }
   if (!user.active) return { ok: false, error: 'password_invalid', detail: 'user inactive' }
   return { ok: true, user, via: 'rest-sso' }
@@ -72,7 +71,6 @@ const lockoutOf = ({ passwordLockout: { maxFailures, windowSeconds, lockSeconds 
   windowMs: windowSeconds * 1000,
   lockMs: lockSeconds * 1000,
   // Counted from the request's start, longer than it can take under createPortcullis's
-  // bounds: the user's lookup and `begin`, then the provider's call and the user again,
-  // or the password, then `settle`.
+  // bounds: the user's lookup, `begin`, the provider's call or the password, `settle`.
   leaseMs: providers.timeoutMs + 4 * stores.timeoutMs,
 })
