@@ -7,8 +7,9 @@ import { runScript } from './scripts/run.ts'
 
 /**
  * The login throttle in Redis, shared by every instance on it: behind a load balancer a
- * username or client address gets `maxFailures` password checks in all, however the
- * attempts are spread and however many arrive at once, not `maxFailures` per instance.
+ * username or client address gets `maxFailures` password checks per window or lock,
+ * however the attempts are spread and however many arrive at once, not `maxFailures` per
+ * instance (the user's own success starts the username's count again).
  * An attempt costs two calls, each one Lua script: `begin` before the password is
  * checked and `settle` after (see {@link beginAttemptScript}). Failures, attempts in
  * progress and locks are three keys per throttle key. Every key expires on its
